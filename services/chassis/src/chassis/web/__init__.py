@@ -1,0 +1,1 @@
+"""Flask conventions every service follows: problem+json errors, request ids, health, metrics."""

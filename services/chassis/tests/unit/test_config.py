@@ -1,0 +1,26 @@
+import pytest
+
+from chassis.config import ConfigError, env_bool, env_float, env_int, env_str
+
+
+def test_a_missing_required_variable_is_named_in_the_error() -> None:
+    with pytest.raises(ConfigError, match="ICMS_NOTHING"):
+        env_str("ICMS_NOTHING", environ={})
+
+
+def test_an_empty_variable_counts_as_missing() -> None:
+    with pytest.raises(ConfigError):
+        env_str("ICMS_EMPTY", environ={"ICMS_EMPTY": ""})
+    assert env_str("ICMS_EMPTY", "fallback", environ={"ICMS_EMPTY": ""}) == "fallback"
+
+
+def test_numbers_and_booleans_are_parsed_or_refused_clearly() -> None:
+    env = {"N": "42", "F": "0.25", "B": "Yes", "BAD": "lots"}
+    assert env_int("N", environ=env) == 42
+    assert env_float("F", environ=env) == 0.25
+    assert env_bool("B", environ=env) is True
+    assert env_int("ABSENT", 7, environ=env) == 7
+    with pytest.raises(ConfigError, match="BAD must be an integer"):
+        env_int("BAD", environ=env)
+    with pytest.raises(ConfigError, match="BAD must be a boolean"):
+        env_bool("BAD", environ=env)

@@ -1,0 +1,1 @@
+"""The filing service: cases, filings, documents, the registry and what the court issues."""

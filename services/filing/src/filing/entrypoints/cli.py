@@ -1,0 +1,10 @@
+"""``icms-filing migrate|worker``."""
+
+from __future__ import annotations
+
+from chassis.service import command_line
+from filing.bootstrap import bootstrap
+
+
+def main() -> None:
+    command_line(bootstrap)

@@ -1,0 +1,1 @@
+"""The identity service: who may do what."""

@@ -1,0 +1,1 @@
+"""The payments service: fees, payment orders, deposit accounts, receipts and refunds."""

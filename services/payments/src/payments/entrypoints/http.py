@@ -1,0 +1,16 @@
+"""Payments's web process: ``gunicorn 'payments.entrypoints.http:create_app()'``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from chassis import logs
+from chassis.service import Runtime
+from payments.bootstrap import bootstrap
+
+
+def create_app(runtime: Runtime | None = None) -> Flask:
+    """Payments's Flask app."""
+    runtime = runtime or bootstrap()
+    logs.configure(runtime.description.name, runtime.settings.log_level)
+    return runtime.web_app()

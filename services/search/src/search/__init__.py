@@ -1,0 +1,1 @@
+"""The search service: read models fed only by events."""

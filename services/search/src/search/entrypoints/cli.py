@@ -1,0 +1,10 @@
+"""``icms-search migrate|worker``."""
+
+from __future__ import annotations
+
+from chassis.service import command_line
+from search.bootstrap import bootstrap
+
+
+def main() -> None:
+    command_line(bootstrap)
