@@ -65,17 +65,25 @@ class MessageHandling:
         registry: SchemaRegistry,
         units_of_work: Callable[[], UnitOfWork],
         inbox: Inbox,
+        crash_limit: int = 3,
         clock: Clock | None = None,
     ) -> None:
         self.service = service
+        self._crash_limit = crash_limit
         self._handlers = handlers
         self._registry = registry
         self._units_of_work = units_of_work
         self._inbox = inbox
         self._clock = clock or SystemClock()
 
-    def process(self, queue: str, body: bytes, attempt: int, max_attempts: int) -> tuple[Outcome, str]:
-        """Handle one delivery; returns its outcome and the event type (``unknown`` if unreadable)."""
+    def process(
+        self, queue: str, body: bytes, attempt: int, max_attempts: int, redelivered: bool = False
+    ) -> tuple[Outcome, str]:
+        """Handle one delivery; returns its outcome and the event type (``invalid`` if unreadable).
+
+        ``redelivered`` is the broker's flag for a message handed out before and never acknowledged,
+        typically because the consumer died while holding it.
+        """
         try:
             parsed: Any = json.loads(body)
             self._registry.validate(parsed)
@@ -93,6 +101,12 @@ class MessageHandling:
         with logs.bound(message_id=envelope.id, correlation_id=envelope.correlationid):
             try:
                 with self._units_of_work() as uow:
+                    if redelivered:
+                        starts = self._inbox.count_start(uow.session.get_bind(), queue, envelope.id)
+                        if starts > self._crash_limit:
+                            reason = f"started {starts - 1} times without finishing: it may crash the consumer"
+                            return Outcome("dead_letter", reason), envelope.type
+                        self._inbox.forget_starts(uow.session, queue, envelope.id)
                     if not self._inbox.first_delivery(uow.session, queue, envelope.id):
                         return Outcome("duplicate"), envelope.type
                     handler(envelope, uow)
@@ -171,7 +185,13 @@ class MessageConsumer:
     def _on_message(self, queue: str, message: Message) -> None:
         headers = message.headers or {}
         attempt = int(headers.get(ATTEMPT_HEADER, 1))
-        outcome, event_type = self._handling.process(queue, message.body, attempt, self._topology.max_attempts)
+        outcome, event_type = self._handling.process(
+            queue,
+            message.body,
+            attempt,
+            self._topology.max_attempts,
+            redelivered=bool(message.delivery_info.get("redelivered")),
+        )
         if outcome.kind == "retry":
             delay = self._topology.retry_delay_ms(attempt)
             self._republish(message, "", self._topology.retry_queue(queue, delay), {ATTEMPT_HEADER: attempt + 1})

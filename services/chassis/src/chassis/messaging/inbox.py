@@ -4,17 +4,43 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from chassis.clock import Clock
 
 
 class Inbox:
-    """Records (consumer, message id) pairs so a redelivered message changes nothing twice."""
+    """Records (consumer, message id) pairs so a redelivered message changes nothing twice.
+
+    It also keeps a crash journal for redelivered messages: how often each was started without
+    finishing. A message that kills the consumer every time is thereby told apart from the
+    messages merely prefetched behind it, which the broker redelivers just as often but which were
+    never started.
+    """
 
     def __init__(self, table: sa.Table, clock: Clock) -> None:
         self.table = table
+        self._attempts = table.metadata.tables["inbox_attempts"]
         self._clock = clock
+
+    def count_start(self, engine: Engine, consumer: str, message_id: str) -> int:
+        """Record, in a transaction of its own, that handling of a redelivered message starts; returns
+        how many times it has been started."""
+        a = self._attempts
+        key = (a.c.consumer == consumer) & (a.c.message_id == message_id)
+        with engine.begin() as conn:
+            updated = conn.execute(sa.update(a).where(key).values(attempts=a.c.attempts + 1).returning(a.c.attempts))
+            row = updated.first()
+            if row is not None:
+                return row.attempts
+            conn.execute(sa.insert(a).values(consumer=consumer, message_id=message_id, attempts=1))
+            return 1
+
+    def forget_starts(self, session: Session, consumer: str, message_id: str) -> None:
+        """Clear the crash journal of a message whose handling is about to commit."""
+        a = self._attempts
+        session.execute(sa.delete(a).where((a.c.consumer == consumer) & (a.c.message_id == message_id)))
 
     def first_delivery(self, session: Session, consumer: str, message_id: str) -> bool:
         """Record the message in ``session``'s transaction; False if it was handled before.

@@ -32,6 +32,14 @@ def _inbox_columns() -> list[Any]:
     ]
 
 
+def _attempt_columns() -> list[Any]:
+    return [
+        sa.Column("consumer", sa.String(200), primary_key=True),
+        sa.Column("message_id", sa.String(64), primary_key=True),
+        sa.Column("attempts", sa.Integer, nullable=False),
+    ]
+
+
 def _pending_index_kwargs(published_at: Any) -> dict[str, Any]:
     # A partial index keeps the relay's "oldest unpublished first" scan small however many sent
     # rows are retained.
@@ -39,11 +47,12 @@ def _pending_index_kwargs(published_at: Any) -> dict[str, Any]:
 
 
 def add_messaging_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
-    """Declare ``outbox`` and ``inbox`` on a service's metadata; returns (outbox, inbox)."""
+    """Declare ``outbox``, ``inbox`` and ``inbox_attempts`` on a service's metadata; returns (outbox, inbox)."""
     outbox = sa.Table("outbox", metadata, *_outbox_columns())
     sa.Index("ix_outbox_pending", outbox.c.id, **_pending_index_kwargs(outbox.c.published_at))
     sa.Index("ix_outbox_stream_pending", outbox.c.stream, outbox.c.id, **_pending_index_kwargs(outbox.c.published_at))
     inbox = sa.Table("inbox", metadata, *_inbox_columns())
+    sa.Table("inbox_attempts", metadata, *_attempt_columns())
     return outbox, inbox
 
 
@@ -54,10 +63,12 @@ def create_messaging_tables(op: Any) -> None:
     op.create_index("ix_outbox_pending", "outbox", ["id"], **_pending_index_kwargs(published_at))
     op.create_index("ix_outbox_stream_pending", "outbox", ["stream", "id"], **_pending_index_kwargs(published_at))
     op.create_table("inbox", *_inbox_columns())
+    op.create_table("inbox_attempts", *_attempt_columns())
 
 
 def drop_messaging_tables(op: Any) -> None:
     """Alembic downgrade step undoing :func:`create_messaging_tables`."""
+    op.drop_table("inbox_attempts")
     op.drop_table("inbox")
     op.drop_index("ix_outbox_stream_pending", table_name="outbox")
     op.drop_index("ix_outbox_pending", table_name="outbox")

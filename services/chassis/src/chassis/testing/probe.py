@@ -3,7 +3,8 @@
 It publishes ``probe.item.recorded`` events and consumes them itself, recording one row in
 ``probe_effects`` per handled event; counting those rows shows whether each event took effect
 exactly once. The ``behaviour`` field makes the handler succeed, fail transiently, fail for good, or
-fail once then succeed; ``sleep_ms`` slows it so a test can kill it mid-batch.
+fail once then succeed, or crash the whole process (``crash``, as a poison message might); ``sleep_ms``
+slows it so a test can kill it mid-batch.
 
 Run as a real process: ``python -m chassis.testing.probe worker`` or ``... produce N``, configured by
 ``ICMS_PROBE_DATABASE_URL`` and ``ICMS_AMQP_URL`` like any service.
@@ -52,6 +53,8 @@ def record_effect(event: Envelope, uow: UnitOfWork) -> None:
     if data.get("sleep_ms"):
         time.sleep(data["sleep_ms"] / 1000)
     behaviour = data.get("behaviour", "ok")
+    if behaviour == "crash":
+        os._exit(70)
     attempts_seen[event.id] = attempts_seen.get(event.id, 0) + 1
     if behaviour == "fail" or (behaviour == "fail_then_ok" and attempts_seen[event.id] == 1):
         raise RuntimeError(f"probe told to fail (item {data['item']})")
@@ -123,10 +126,12 @@ def main() -> None:
     produce_parser = sub.add_parser("produce")
     produce_parser.add_argument("count", type=int)
     args = parser.parse_args()
+    tuning = {k: v for k, v in os.environ.items() if k.startswith("ICMS_")}
     rt = runtime(
         os.environ["ICMS_PROBE_DATABASE_URL"],
         os.environ["ICMS_AMQP_URL"],
         Path(os.environ["ICMS_CONTRACTS_DIR"]),
+        **tuning,
     )
     logs.configure("probe", "INFO")
     if args.command == "worker":
