@@ -52,7 +52,7 @@ class ServiceSettings:
     log_level: str = "INFO"
     relay_batch_size: int = 500
     relay_poll_interval: float = 0.05
-    consumer_prefetch: int = 20
+    consumer_prefetch: int = 50
     consumer_crash_limit: int = 3
     extra_event_dirs: tuple[Path, ...] = field(default=())
 
@@ -84,7 +84,7 @@ def load_settings(service: str, *, uses_storage: bool, environ: Mapping[str, str
         log_level=config.env_str("ICMS_LOG_LEVEL", "INFO", environ),
         relay_batch_size=config.env_int("ICMS_RELAY_BATCH_SIZE", 500, environ),
         relay_poll_interval=config.env_float("ICMS_RELAY_POLL_INTERVAL", 0.05, environ),
-        consumer_prefetch=config.env_int("ICMS_CONSUMER_PREFETCH", 20, environ),
+        consumer_prefetch=config.env_int("ICMS_CONSUMER_PREFETCH", 50, environ),
         consumer_crash_limit=config.env_int("ICMS_CONSUMER_CRASH_LIMIT", 3, environ),
         extra_event_dirs=tuple(Path(p) for p in extra.split(":") if p),
     )
@@ -164,7 +164,9 @@ class Runtime:
             handlers=self.description.handlers,
             registry=self.registry,
             units_of_work=self.unit_of_work,
+            engine=self.engine,
             inbox=self.inbox,
+            max_attempts=self.description.topology.max_attempts,
             crash_limit=self.settings.consumer_crash_limit,
             clock=self.clock,
         )

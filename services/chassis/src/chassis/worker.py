@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
 import threading
@@ -34,7 +33,7 @@ def run_worker(relay: Relay, consumer: MessageConsumer | None, stop: threading.E
         while not (declared.wait(0.1) or stop.is_set()):
             pass
         try:
-            asyncio.run(relay.run(stop))
+            relay.run(stop)
         except Exception:
             log.exception("relay stopped unexpectedly")
             failed.set()

@@ -1,6 +1,6 @@
 """The relay's ordering and failure rules, with a fake publisher standing in for the broker."""
 
-import asyncio
+import threading
 from collections.abc import Sequence
 
 import pytest
@@ -10,6 +10,7 @@ from chassis.db import create_engine
 from chassis.messaging.publisher import OutgoingMessage, PublishFailed
 from chassis.messaging.relay import Relay
 from chassis.testing import probe
+from chassis.testing.polling import wait_until
 
 
 class RecordingPublisher:
@@ -17,13 +18,13 @@ class RecordingPublisher:
         self.sent: list[OutgoingMessage] = []
         self.fail_next = 0
 
-    async def publish(self, messages: Sequence[OutgoingMessage]) -> None:
+    def publish(self, messages: Sequence[OutgoingMessage]) -> None:
         if self.fail_next:
             self.fail_next -= 1
             raise PublishFailed("broker gone")
         self.sent.extend(messages)
 
-    async def close(self) -> None:
+    def close(self) -> None:
         pass
 
 
@@ -51,9 +52,9 @@ def test_rows_go_out_in_id_order_and_are_marked_sent(engine) -> None:
     events = [probe.item_event(i, stream=f"s{i % 2}", version=i // 2 + 1) for i in range(10)]
     write(engine, *events)
     publisher = RecordingPublisher()
-    assert asyncio.run(relay(engine, publisher).relay_batch()) == 10
+    assert relay(engine, publisher).relay_batch() == 10
     assert [m.message_id for m in publisher.sent] == [e.id for e in events]
-    assert asyncio.run(relay(engine, publisher).relay_batch()) == 0
+    assert relay(engine, publisher).relay_batch() == 0
 
 
 def test_a_failed_publish_leaves_every_row_pending_for_the_next_round(engine) -> None:
@@ -61,8 +62,8 @@ def test_a_failed_publish_leaves_every_row_pending_for_the_next_round(engine) ->
     publisher = RecordingPublisher()
     publisher.fail_next = 1
     with pytest.raises(PublishFailed):
-        asyncio.run(relay(engine, publisher).relay_batch())
-    assert asyncio.run(relay(engine, publisher).relay_batch()) == 5
+        relay(engine, publisher).relay_batch()
+    assert relay(engine, publisher).relay_batch() == 5
     assert len(publisher.sent) == 5
 
 
@@ -80,4 +81,19 @@ def test_a_stream_stops_at_an_older_row_another_relay_holds(engine) -> None:
 def test_a_relay_batch_is_bounded(engine) -> None:
     write(engine, *[probe.item_event(i, stream=f"s{i}") for i in range(25)])
     publisher = RecordingPublisher()
-    assert asyncio.run(relay(engine, publisher, batch_size=10).relay_batch()) == 10
+    assert relay(engine, publisher, batch_size=10).relay_batch() == 10
+
+
+def test_the_run_loop_drains_the_outbox_in_order_batch_by_batch(engine) -> None:
+    events = [probe.item_event(i, stream=f"s{i % 3}", version=i // 3 + 1) for i in range(95)]
+    write(engine, *events)
+    publisher = RecordingPublisher()
+    stop = threading.Event()
+    worker = threading.Thread(target=relay(engine, publisher, batch_size=10).run, args=(stop,))
+    worker.start()
+    wait_until(lambda: len(publisher.sent) >= 95, timeout=10, what="all rows published")
+    stop.set()
+    worker.join(timeout=10)
+    assert [m.message_id for m in publisher.sent] == [e.id for e in events]
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(probe.outbox)).scalar_one() == 0

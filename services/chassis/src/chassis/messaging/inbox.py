@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -24,18 +26,21 @@ class Inbox:
         self._attempts = table.metadata.tables["inbox_attempts"]
         self._clock = clock
 
-    def count_start(self, engine: Engine, consumer: str, message_id: str) -> int:
-        """Record, in a transaction of its own, that handling of a redelivered message starts; returns
-        how many times it has been started."""
+    def count_starts(self, engine: Engine, consumer_and_ids: Sequence[tuple[str, str]]) -> list[int]:
+        """Record, in a transaction of its own, that handling of these redelivered messages starts;
+        returns how many times each has now been started."""
         a = self._attempts
-        key = (a.c.consumer == consumer) & (a.c.message_id == message_id)
+        counts = []
         with engine.begin() as conn:
-            updated = conn.execute(sa.update(a).where(key).values(attempts=a.c.attempts + 1).returning(a.c.attempts))
-            row = updated.first()
-            if row is not None:
-                return row.attempts
-            conn.execute(sa.insert(a).values(consumer=consumer, message_id=message_id, attempts=1))
-            return 1
+            for consumer, message_id in consumer_and_ids:
+                key = (a.c.consumer == consumer) & (a.c.message_id == message_id)
+                row = conn.execute(
+                    sa.update(a).where(key).values(attempts=a.c.attempts + 1).returning(a.c.attempts)
+                ).first()
+                if row is None:
+                    conn.execute(sa.insert(a).values(consumer=consumer, message_id=message_id, attempts=1))
+                counts.append(1 if row is None else row.attempts)
+        return counts
 
     def forget_starts(self, session: Session, consumer: str, message_id: str) -> None:
         """Clear the crash journal of a message whose handling is about to commit."""

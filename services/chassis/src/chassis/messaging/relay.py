@@ -1,7 +1,7 @@
 """The relay: moves committed outbox rows to the broker, in order, at least once.
 
-Each round claims the oldest unpublished rows, publishes them with confirms, and marks them sent in
-the same transaction that claimed them. If publishing fails the transaction rolls back, the rows stay
+Each round claims the oldest rows, publishes them with confirms, and deletes them in the same
+transaction that claimed them. If publishing fails the transaction rolls back, the rows stay
 pending and the relay backs off; a crash after publishing but before the commit re-sends the batch,
 which consumers drop through their inbox. Nothing is ever dropped.
 
@@ -13,14 +13,16 @@ up to the first older pending row of that stream that it does not hold itself.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import threading
+import time
+from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine, Row
 
 from chassis import metrics
@@ -44,7 +46,6 @@ class Relay:
         batch_size: int = 500,
         poll_interval: float = 0.05,
         max_backoff: float = 10.0,
-        retention: timedelta = timedelta(days=7),
         clock: Clock | None = None,
     ) -> None:
         self._engine = engine
@@ -54,112 +55,137 @@ class Relay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._max_backoff = max_backoff
-        self._retention = retention
         self._clock = clock or SystemClock()
 
-    async def relay_batch(self) -> int:
-        """Publish one batch of pending rows; returns how many were published and marked sent."""
+    def relay_batch(self) -> int:
+        """Publish one batch of pending rows; returns how many were published (and so deleted)."""
+        return self._complete(self._claim())
+
+    def _claim(self) -> _Claim:
+        """Lock the oldest rows and keep those that can go without overtaking their stream."""
         t = self._table
-        with self._engine.connect().execution_options(**{WRITE_LOCK: True}) as conn, conn.begin():
+        conn = self._engine.connect().execution_options(**{WRITE_LOCK: True})
+        transaction = conn.begin()
+        try:
             claimed = conn.execute(
                 sa.select(t.c.id, t.c.stream, t.c.exchange, t.c.routing_key, t.c.message_id, t.c.payload)
-                .where(t.c.published_at.is_(None))
                 .order_by(t.c.id)
                 .limit(self._batch_size)
                 .with_for_update(skip_locked=True)
             ).all()
-            if not claimed:
-                return 0
-            ready = self._in_stream_order(conn, claimed)
-            if not ready:
-                return 0
-            try:
-                await self._publisher.publish(
-                    [OutgoingMessage(r.exchange, r.routing_key, r.message_id, r.payload) for r in ready]
-                )
-            except Exception:
-                for r in ready:
-                    metrics.messages_published.labels(self._service, _event_type(r.routing_key), "failed").inc()
-                raise
-            conn.execute(sa.update(t).where(t.c.id.in_([r.id for r in ready])).values(published_at=self._clock.now()))
-        for r in ready:
-            metrics.messages_published.labels(self._service, _event_type(r.routing_key), "published").inc()
-        return len(ready)
+            ready = self._in_stream_order(conn, claimed) if claimed else []
+        except BaseException:
+            transaction.rollback()
+            conn.close()
+            raise
+        return _Claim(conn, transaction, t, ready)
+
+    def _complete(self, claim: _Claim) -> int:
+        """Publish a claimed batch, then delete its rows; on failure leave them all pending."""
+        if not claim.rows:
+            claim.abandon()
+            return 0
+        by_type = Counter(_event_type(r.routing_key) for r in claim.rows)
+        try:
+            self._publisher.publish(
+                [OutgoingMessage(r.exchange, r.routing_key, r.message_id, r.payload) for r in claim.rows]
+            )
+        except BaseException:
+            claim.abandon()
+            self._count(by_type, "failed")
+            raise
+        claim.finish()
+        self._count(by_type, "published")
+        return len(claim.rows)
+
+    def _count(self, by_type: Counter[str], outcome: str) -> None:
+        for event_type, count in by_type.items():
+            metrics.messages_published.labels(self._service, event_type, outcome).inc(count)
 
     def _in_stream_order(self, conn: sa.Connection, claimed: Sequence[Row]) -> list[Row]:
-        """The claimed rows that can go now without overtaking an older row of their stream."""
+        """The claimed rows that can go now without overtaking an older row of their stream.
+
+        A row must wait if its stream has an older pending row this relay does not hold: another
+        relay holds it, or a late commit has just made it visible.
+        """
         t = self._table
-        mine = {r.id: r for r in claimed}
-        older_pending = conn.execute(
-            sa.select(t.c.id, t.c.stream)
-            .where(t.c.published_at.is_(None))
-            .where(t.c.stream.in_({r.stream for r in claimed}))
-            .where(t.c.id <= max(mine))
-            .order_by(t.c.id)
-        ).all()
-        blocked: set[str] = set()
-        ready = []
-        for row in older_pending:
-            if row.stream in blocked:
-                continue
-            if row.id in mine:
-                ready.append(mine[row.id])
-            else:
-                # Another relay holds (or a late commit just made visible) an older row of this stream.
-                blocked.add(row.stream)
-        return ready
+        ids = [r.id for r in claimed]
+        oldest_foreign = dict(
+            conn.execute(
+                sa.select(t.c.stream, sa.func.min(t.c.id))
+                .where(_one_of(conn, t.c.stream, sorted({r.stream for r in claimed})))
+                .where(t.c.id <= max(ids))
+                .where(sa.not_(_one_of(conn, t.c.id, ids)))
+                .group_by(t.c.stream)
+            ).all()
+        )
+        return [r for r in claimed if r.id < oldest_foreign.get(r.stream, r.id + 1)]
 
     def observe_backlog(self) -> None:
         """Update the pending-count and oldest-pending-age gauges."""
         t = self._table
         with self._engine.connect() as conn:
-            count, oldest = conn.execute(
-                sa.select(sa.func.count(), sa.func.min(t.c.created_at)).where(t.c.published_at.is_(None))
-            ).one()
+            count, oldest = conn.execute(sa.select(sa.func.count(), sa.func.min(t.c.created_at))).one()
         metrics.outbox_pending.labels(self._service).set(count)
         age = 0.0
         if oldest is not None:
             age = max(0.0, (self._clock.now() - _aware(oldest)).total_seconds())
         metrics.outbox_oldest_age.labels(self._service).set(age)
 
-    def purge_published(self) -> int:
-        """Delete rows published longer ago than the retention period; returns how many."""
-        t = self._table
-        cutoff = self._clock.now() - self._retention
-        with self._engine.begin() as conn:
-            return conn.execute(sa.delete(t).where(t.c.published_at < cutoff)).rowcount
-
-    async def run(self, stop: threading.Event, housekeeping_every: float = 5.0) -> None:
+    def run(self, stop: threading.Event, housekeeping_every: float = 5.0) -> None:
         """Relay until ``stop`` is set, backing off exponentially (with jitter) while publishing fails."""
         failures = 0
-        loop = asyncio.get_running_loop()
         next_housekeeping = 0.0
         while not stop.is_set():
             try:
-                if loop.time() >= next_housekeeping:
+                if time.monotonic() >= next_housekeeping:
                     self.observe_backlog()
-                    self.purge_published()
-                    next_housekeeping = loop.time() + housekeeping_every
-                sent = await self.relay_batch()
+                    next_housekeeping = time.monotonic() + housekeeping_every
+                sent = self.relay_batch()
                 failures = 0
             except Exception as exc:
                 failures += 1
                 delay = min(self._max_backoff, 0.05 * 2**failures) * random.uniform(0.5, 1.0)
                 log.warning("relay round failed (%s); retrying in %.2fs", exc, delay)
-                await _sleep_unless(stop, delay)
+                stop.wait(delay)
                 continue
             if sent < self._batch_size:
-                await _sleep_unless(stop, self._poll_interval)
-        await self._publisher.close()
+                stop.wait(self._poll_interval)
+        self._publisher.close()
 
 
-async def _sleep_unless(stop: threading.Event, seconds: float) -> None:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not stop.is_set():
-        remaining = deadline - asyncio.get_running_loop().time()
-        if remaining <= 0:
-            return
-        await asyncio.sleep(min(remaining, 0.1))
+class _Claim:
+    """Rows locked in an open transaction, to be deleted once published or released if not."""
+
+    def __init__(self, conn: sa.Connection, transaction: sa.RootTransaction, table: sa.Table, rows: list[Row]):
+        self._conn = conn
+        self._transaction = transaction
+        self._table = table
+        self.rows = rows
+
+    def finish(self) -> None:
+        """Delete the published rows and commit."""
+        try:
+            ids = [r.id for r in self.rows]
+            self._conn.execute(sa.delete(self._table).where(_one_of(self._conn, self._table.c.id, ids)))
+            self._transaction.commit()
+        finally:
+            self._conn.close()
+
+    def abandon(self) -> None:
+        """Release the rows unpublished."""
+        try:
+            self._transaction.rollback()
+        finally:
+            self._conn.close()
+
+
+def _one_of(conn: sa.Connection, column: sa.Column, values: list) -> sa.ColumnElement[bool]:
+    # On PostgreSQL one array parameter instead of hundreds of expanded ones: compiling and sending
+    # those cost more than the query itself.
+    if conn.dialect.name == "postgresql":
+        return column == sa.any_(sa.cast(sa.literal(values, type_=ARRAY(column.type)), ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _event_type(routing_key: str) -> str:

@@ -1,4 +1,9 @@
-"""The outbox and inbox tables every service carries in its own database."""
+"""The outbox and inbox tables every service carries in its own database.
+
+The outbox is a queue, not a log: the relay deletes a row once the broker has confirmed it, so the
+table holds only what is still to be sent and its scans stay short. The history of what happened
+lives in the consumers' read models and the services' own tables.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +25,6 @@ def _outbox_columns() -> list[Any]:
         sa.Column("routing_key", sa.String(300), nullable=False),
         sa.Column("payload", sa.LargeBinary, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
     ]
 
 
@@ -40,17 +44,10 @@ def _attempt_columns() -> list[Any]:
     ]
 
 
-def _pending_index_kwargs(published_at: Any) -> dict[str, Any]:
-    # A partial index keeps the relay's "oldest unpublished first" scan small however many sent
-    # rows are retained.
-    return {"postgresql_where": published_at.is_(None), "sqlite_where": published_at.is_(None)}
-
-
 def add_messaging_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
     """Declare ``outbox``, ``inbox`` and ``inbox_attempts`` on a service's metadata; returns (outbox, inbox)."""
     outbox = sa.Table("outbox", metadata, *_outbox_columns())
-    sa.Index("ix_outbox_pending", outbox.c.id, **_pending_index_kwargs(outbox.c.published_at))
-    sa.Index("ix_outbox_stream_pending", outbox.c.stream, outbox.c.id, **_pending_index_kwargs(outbox.c.published_at))
+    sa.Index("ix_outbox_stream", outbox.c.stream, outbox.c.id)
     inbox = sa.Table("inbox", metadata, *_inbox_columns())
     sa.Table("inbox_attempts", metadata, *_attempt_columns())
     return outbox, inbox
@@ -59,9 +56,7 @@ def add_messaging_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
 def create_messaging_tables(op: Any) -> None:
     """Alembic migration step creating both tables; call from a service's first migration."""
     op.create_table("outbox", *_outbox_columns())
-    published_at = sa.column("published_at")
-    op.create_index("ix_outbox_pending", "outbox", ["id"], **_pending_index_kwargs(published_at))
-    op.create_index("ix_outbox_stream_pending", "outbox", ["stream", "id"], **_pending_index_kwargs(published_at))
+    op.create_index("ix_outbox_stream", "outbox", ["stream", "id"])
     op.create_table("inbox", *_inbox_columns())
     op.create_table("inbox_attempts", *_attempt_columns())
 
@@ -70,6 +65,5 @@ def drop_messaging_tables(op: Any) -> None:
     """Alembic downgrade step undoing :func:`create_messaging_tables`."""
     op.drop_table("inbox_attempts")
     op.drop_table("inbox")
-    op.drop_index("ix_outbox_stream_pending", table_name="outbox")
-    op.drop_index("ix_outbox_pending", table_name="outbox")
+    op.drop_index("ix_outbox_stream", table_name="outbox")
     op.drop_table("outbox")
