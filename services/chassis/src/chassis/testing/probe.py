@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -41,6 +42,9 @@ effects = sa.Table(
     sa.Column("stream", sa.String(300), nullable=False),
     sa.Column("item", sa.Integer, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    # When the event happened and when it took effect here: their difference is the bus's lag.
+    sa.Column("event_time", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
 )
 #: Attempts seen per message id in this process, for ``fail_then_ok`` (kept outside the database
 #: because a failing handler's transaction rolls back).
@@ -62,7 +66,12 @@ def record_effect(event: Envelope, uow: UnitOfWork) -> None:
         raise PermanentError(f"probe told to refuse (item {data['item']})")
     uow.session.execute(
         effects.insert().values(
-            message_id=event.id, stream=event.subject, item=data["item"], version=data["aggregate_version"]
+            message_id=event.id,
+            stream=event.subject,
+            item=data["item"],
+            version=data["aggregate_version"],
+            event_time=event.time,
+            handled_at=datetime.now(UTC),
         )
     )
 
