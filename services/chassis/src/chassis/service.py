@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from flask import Flask
 from kombu import Connection
+from prometheus_client import start_http_server
 from sqlalchemy.engine import Engine, make_url
 
 from chassis import config, logs
@@ -54,6 +55,8 @@ class ServiceSettings:
     relay_poll_interval: float = 0.05
     consumer_prefetch: int = 50
     consumer_crash_limit: int = 3
+    worker_metrics_port: int = 0
+    worker_metrics_host: str = "127.0.0.1"
     extra_event_dirs: tuple[Path, ...] = field(default=())
 
 
@@ -86,6 +89,8 @@ def load_settings(service: str, *, uses_storage: bool, environ: Mapping[str, str
         relay_poll_interval=config.env_float("ICMS_RELAY_POLL_INTERVAL", 0.05, environ),
         consumer_prefetch=config.env_int("ICMS_CONSUMER_PREFETCH", 50, environ),
         consumer_crash_limit=config.env_int("ICMS_CONSUMER_CRASH_LIMIT", 3, environ),
+        worker_metrics_port=config.env_int("ICMS_WORKER_METRICS_PORT", 0, environ),
+        worker_metrics_host=config.env_str("ICMS_WORKER_METRICS_HOST", "127.0.0.1", environ),
         extra_event_dirs=tuple(Path(p) for p in extra.split(":") if p),
     )
 
@@ -204,4 +209,7 @@ def command_line(bootstrap: Callable[[], Runtime], argv: Sequence[str] | None = 
         runtime.migrate()
         logging.getLogger(__name__).info("migrated %s", runtime.description.name)
     elif args.command == "worker":
+        if runtime.settings.worker_metrics_port:
+            # The worker's relay and consumer metrics, for Prometheus to scrape like a web process's.
+            start_http_server(runtime.settings.worker_metrics_port, addr=runtime.settings.worker_metrics_host)
         run_worker(runtime.relay(), runtime.consumer())

@@ -1,0 +1,24 @@
+"""search's processes stand up on real infrastructure: migrations, health, problems, metrics, worker."""
+
+import pytest
+
+from chassis.testing.skeleton import check_skeleton, settings_for
+from search.bootstrap import bootstrap
+
+
+def test_search_migrates_serves_health_and_runs_its_worker(database_url, amqp_url, request) -> None:
+    s3 = request.getfixturevalue("s3_settings") if False else None
+    bucket = request.getfixturevalue("s3_bucket") if False else ""
+    check_skeleton(bootstrap, settings_for("search", database_url, amqp_url, s3, bucket, uses_storage=False))
+
+
+def test_search_refuses_to_start_on_malformed_settings(monkeypatch) -> None:
+    from chassis.config import ConfigError
+    from search import config
+
+    monkeypatch.setenv("ICMS_S3_ENDPOINT", "http://127.0.0.1:1")
+    monkeypatch.setenv("ICMS_S3_ACCESS_KEY", "k")
+    monkeypatch.setenv("ICMS_S3_SECRET_KEY", "s")
+    monkeypatch.setenv("ICMS_CONSUMER_PREFETCH", "many")
+    with pytest.raises(ConfigError, match="ICMS_CONSUMER_PREFETCH"):
+        config.load()
