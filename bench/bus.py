@@ -152,6 +152,42 @@ def relay_only(rt: Runtime, events: int) -> float:
     return events / elapsed
 
 
+def partitioned_relays(rt: Runtime, db: str, url: str, events: int, relays: int) -> float:
+    """``relays`` relay processes, each on its share of the outbox partitions, draining it together.
+
+    The clock starts when all of them are up: the bench holds a lock on the outbox until every
+    relay is waiting on it in its first claim.
+    """
+    fill_outbox(rt, events)
+    env = {
+        **os.environ,
+        "ICMS_PROBE_DATABASE_URL": db,
+        "ICMS_AMQP_URL": url,
+        "ICMS_CONTRACTS_DIR": str(contracts_dir()),
+    }
+    with rt.engine.connect() as gate:
+        transaction = gate.begin()
+        gate.exec_driver_sql("LOCK TABLE outbox IN EXCLUSIVE MODE")
+        processes = [
+            subprocess.Popen([sys.executable, "-m", "chassis.testing.probe", "relay"],
+                             env={**env, "ICMS_RELAY_PARTITION": f"{k}/{relays}"}, stderr=subprocess.DEVNULL)
+            for k in range(relays)
+        ]  # fmt: skip
+        waiting = sa.text("SELECT count(*) FROM pg_locks WHERE relation = 'outbox'::regclass AND NOT granted")
+        with rt.engine.connect() as observer:
+            while observer.execute(waiting).scalar_one() < relays:
+                time.sleep(0.01)
+        started = time.perf_counter()
+        transaction.commit()
+    while pending(rt):
+        time.sleep(0.01)
+    elapsed = time.perf_counter() - started
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=30)
+    return events / elapsed
+
+
 @contextlib.contextmanager
 def worker_process(rt: Runtime, db: str, url: str) -> Iterator[None]:
     """The probe's worker (relay + consumer) in a process of its own, as services deploy it."""
@@ -222,6 +258,7 @@ def report(results: dict[str, object], args: argparse.Namespace) -> str:
     raw = results["raw"]
     relay_rate = results["relay_confirmed"]
     e2e = results["outbox_end_to_end"]
+    two = results["two_relays"]
     lag = results["lag"]
     assert isinstance(raw, dict) and isinstance(lag, dict)
     ratio = relay_rate / raw["publish_unconfirmed"]  # type: ignore[operator]
@@ -238,9 +275,12 @@ def report(results: dict[str, object], args: argparse.Namespace) -> str:
         f"| {raw['publish_unconfirmed']:,.0f} | 1.00 |",
         f"| raw kombu publish, no confirms: broker holds all messages "
         f"| {raw['publish_unconfirmed_accepted']:,.0f} | 1.00 |",
-        f"| outbox relay: claim, publish with confirms, delete, commit | {relay_rate:,.0f} | "
+        f"| one outbox relay: claim, publish with confirms, delete, commit | {relay_rate:,.0f} | "
         f"{ratio:.2f} x the client-side baseline, {accepted_ratio:.2f} x the broker-side one "
         f"(target >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'} / {'met' if accepted_ratio >= 0.5 else 'NOT met'}) |",
+        f"| two relay processes, partitions split 0/2 and 1/2 | {two:,.0f} | "
+        f"{two / raw['publish_unconfirmed']:.2f} x the client-side baseline (target >= 0.50: "  # type: ignore[operator]
+        f"{'met' if two / raw['publish_unconfirmed'] >= 0.5 else 'NOT met'}) |",  # type: ignore[operator]
         f"| raw kombu publish + consume with ack | {raw['publish_consume']:,.0f} | 1.00 |",
         f"| outbox -> relay -> consumer (inbox + handler + commit each) | {e2e:,.0f} | {e2e_ratio:.2f} x raw |",
         "",
@@ -280,14 +320,22 @@ def main() -> None:
         with scratch_vhost() as raw_url:
             raw_runs.append(raw_kombu(raw_url, args.events))
         with scratch_vhost() as url, scratch_database(args.database_server) as db:
-            rt = probe.runtime(db, url, contracts_dir(), ICMS_RELAY_BATCH_SIZE=500)
+            rt = probe.runtime(db, url, contracts_dir())
             rt.declare_topology()
             relay_runs.append(relay_only(rt, args.events))
             rt.engine.dispose()
     results["raw"] = {key: statistics.median(run[key] for run in raw_runs) for key in raw_runs[0]}
     results["relay_confirmed"] = statistics.median(relay_runs)
+    two_relays = []
+    for _ in range(args.repeats):
+        with scratch_vhost() as url, scratch_database(args.database_server) as db:
+            rt = probe.runtime(db, url, contracts_dir())
+            rt.declare_topology()
+            two_relays.append(partitioned_relays(rt, db, url, args.events, relays=2))
+            rt.engine.dispose()
+    results["two_relays"] = statistics.median(two_relays)
     with scratch_vhost() as url, scratch_database(args.database_server) as db:
-        rt = probe.runtime(db, url, contracts_dir(), ICMS_RELAY_BATCH_SIZE=500)
+        rt = probe.runtime(db, url, contracts_dir())
         rt.declare_topology()
         results["outbox_end_to_end"] = outbox_end_to_end(rt, db, url, args.events)
         results["lag"] = lag_at_rate(rt, db, url, args.rate, args.lag_seconds)

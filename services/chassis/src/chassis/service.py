@@ -28,6 +28,7 @@ from chassis.messaging.outbox import Outbox
 from chassis.messaging.publisher import ConfirmingPublisher
 from chassis.messaging.relay import Relay
 from chassis.messaging.schemas import SchemaRegistry
+from chassis.messaging.tables import PARTITIONS
 from chassis.messaging.topology import ServiceTopology, declare
 from chassis.migrations import upgrade
 from chassis.web.app import create_service_app
@@ -51,8 +52,9 @@ class ServiceSettings:
     s3: S3Settings | None
     bucket: str
     log_level: str = "INFO"
-    relay_batch_size: int = 500
+    relay_batch_size: int = 1000
     relay_poll_interval: float = 0.05
+    relay_partition: tuple[int, int] = (0, 1)
     consumer_prefetch: int = 50
     consumer_crash_limit: int = 3
     worker_metrics_port: int = 0
@@ -85,14 +87,27 @@ def load_settings(service: str, *, uses_storage: bool, environ: Mapping[str, str
         s3=_s3_settings(environ) if uses_storage else None,
         bucket=config.env_str(f"ICMS_{service.upper()}_S3_BUCKET", f"icms-{service}", environ),
         log_level=config.env_str("ICMS_LOG_LEVEL", "INFO", environ),
-        relay_batch_size=config.env_int("ICMS_RELAY_BATCH_SIZE", 500, environ),
+        relay_batch_size=config.env_int("ICMS_RELAY_BATCH_SIZE", 1000, environ),
         relay_poll_interval=config.env_float("ICMS_RELAY_POLL_INTERVAL", 0.05, environ),
+        relay_partition=_partition(config.env_str("ICMS_RELAY_PARTITION", "0/1", environ)),
         consumer_prefetch=config.env_int("ICMS_CONSUMER_PREFETCH", 50, environ),
         consumer_crash_limit=config.env_int("ICMS_CONSUMER_CRASH_LIMIT", 3, environ),
         worker_metrics_port=config.env_int("ICMS_WORKER_METRICS_PORT", 0, environ),
         worker_metrics_host=config.env_str("ICMS_WORKER_METRICS_HOST", "127.0.0.1", environ),
         extra_event_dirs=tuple(Path(p) for p in extra.split(":") if p),
     )
+
+
+def _partition(text: str) -> tuple[int, int]:
+    """``k/n``: this relay takes partition share ``k`` of ``n`` (0 <= k < n <= 64)."""
+    share, _, count = text.partition("/")
+    try:
+        k, n = int(share), int(count)
+    except ValueError:
+        raise config.ConfigError(f"ICMS_RELAY_PARTITION must look like k/n, got {text!r}") from None
+    if not 0 <= k < n <= PARTITIONS:
+        raise config.ConfigError(f"ICMS_RELAY_PARTITION needs 0 <= k < n <= {PARTITIONS}, got {text!r}")
+    return k, n
 
 
 def _s3_settings(environ: Mapping[str, str] | None) -> S3Settings:
@@ -157,6 +172,7 @@ class Runtime:
             service=self.description.name,
             batch_size=self.settings.relay_batch_size,
             poll_interval=self.settings.relay_poll_interval,
+            partition=self.settings.relay_partition,
             clock=self.clock,
         )
 
@@ -197,11 +213,12 @@ class Runtime:
 
 
 def command_line(bootstrap: Callable[[], Runtime], argv: Sequence[str] | None = None) -> None:
-    """The ``<service>`` command: ``migrate`` or ``worker`` (the web process runs under gunicorn)."""
+    """The ``<service>`` command: ``migrate``, ``worker`` or ``relay`` (the web process runs under gunicorn)."""
     parser = argparse.ArgumentParser(description="Service administration")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="create or upgrade the database and storage bucket")
     commands.add_parser("worker", help="run the outbox relay and the event consumer")
+    commands.add_parser("relay", help="run an outbox relay alone (ICMS_RELAY_PARTITION=k/n to split the outbox)")
     args = parser.parse_args(argv)
     runtime = bootstrap()
     logs.configure(runtime.description.name, runtime.settings.log_level)
@@ -213,3 +230,5 @@ def command_line(bootstrap: Callable[[], Runtime], argv: Sequence[str] | None = 
             # The worker's relay and consumer metrics, for Prometheus to scrape like a web process's.
             start_http_server(runtime.settings.worker_metrics_port, addr=runtime.settings.worker_metrics_host)
         run_worker(runtime.relay(), runtime.consumer())
+    elif args.command == "relay":
+        run_worker(runtime.relay(), None)

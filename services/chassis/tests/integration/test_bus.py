@@ -14,6 +14,8 @@ from kombu import Connection, Exchange, Producer
 
 from chassis.config import contracts_dir
 from chassis.messaging.consumer import ATTEMPT_HEADER, ERROR_HEADER
+from chassis.messaging.publisher import ConfirmingPublisher
+from chassis.messaging.relay import Relay
 from chassis.messaging.schemas import InvalidEvent
 from chassis.service import Runtime
 from chassis.testing import probe
@@ -30,12 +32,17 @@ def rt(database_url: str, amqp_url: str) -> Iterator[Runtime]:
 
 
 @contextlib.contextmanager
-def worker(rt: Runtime, *, relays: int = 1) -> Iterator[None]:
+def worker(rt: Runtime, *, relays: int = 1, partitioned: bool = False) -> Iterator[None]:
     """The probe's relay(s) and consumer running in threads of this process."""
     stop = threading.Event()
-    threads = [threading.Thread(target=run_worker, args=(rt.relay(), rt.consumer(), stop))]
-    for _ in range(relays - 1):
-        threads.append(threading.Thread(target=run_worker, args=(rt.relay(), None, stop)))
+
+    def relay(k: int) -> Relay:
+        return Relay(rt.engine, probe.outbox, ConfirmingPublisher(rt.settings.amqp_url), service="probe",
+                     batch_size=100, partition=(k, relays) if partitioned else (0, 1))  # fmt: skip
+
+    threads = [threading.Thread(target=run_worker, args=(relay(0), rt.consumer(), stop))]
+    for k in range(1, relays):
+        threads.append(threading.Thread(target=run_worker, args=(relay(k), None, stop)))
     for t in threads:
         t.start()
     try:
@@ -176,9 +183,10 @@ def test_an_invalid_message_goes_straight_to_the_dead_letter_queue(rt: Runtime, 
     assert all("invalid message" in headers[ERROR_HEADER] for _, headers in dead)
 
 
-def test_two_relays_share_the_outbox_without_reordering_a_stream(rt: Runtime) -> None:
+@pytest.mark.parametrize("partitioned", [False, True], ids=["shared", "partitioned"])
+def test_two_relays_share_the_outbox_without_reordering_a_stream(rt: Runtime, partitioned: bool) -> None:
     probe.produce(rt, 2000, streams=10)
-    with worker(rt, relays=2):
+    with worker(rt, relays=2, partitioned=partitioned):
         wait_until(lambda: effect_count(rt) >= 2000, timeout=60, what="2000 effects")
     rows = effects(rt)
     assert len(rows) == 2000

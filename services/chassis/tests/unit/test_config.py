@@ -24,3 +24,16 @@ def test_numbers_and_booleans_are_parsed_or_refused_clearly() -> None:
         env_int("BAD", environ=env)
     with pytest.raises(ConfigError, match="BAD must be a boolean"):
         env_bool("BAD", environ=env)
+
+
+@pytest.mark.parametrize("value", ["2", "a/b", "2/2", "-1/2", "0/65"])
+def test_a_relay_partition_must_be_a_share_of_the_outbox(value: str) -> None:
+    from chassis.service import load_settings
+
+    env = {"ICMS_X_DATABASE_URL": "sqlite://", "ICMS_RELAY_PARTITION": value}
+    with pytest.raises(ConfigError, match="ICMS_RELAY_PARTITION"):
+        load_settings("x", uses_storage=False, environ=env)
+    assert load_settings("x", uses_storage=False, environ={**env, "ICMS_RELAY_PARTITION": "1/4"}).relay_partition == (
+        1,
+        4,
+    )

@@ -1,7 +1,8 @@
 """The relay's ordering and failure rules, with a fake publisher standing in for the broker."""
 
+import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 import sqlalchemy as sa
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from chassis.db import create_engine
 from chassis.messaging.publisher import OutgoingMessage, PublishFailed
 from chassis.messaging.relay import Relay
+from chassis.messaging.tables import partition_of
 from chassis.testing import probe
 from chassis.testing.polling import wait_until
 
@@ -18,11 +20,16 @@ class RecordingPublisher:
         self.sent: list[OutgoingMessage] = []
         self.fail_next = 0
 
-    def publish(self, messages: Sequence[OutgoingMessage]) -> None:
-        if self.fail_next:
-            self.fail_next -= 1
-            raise PublishFailed("broker gone")
-        self.sent.extend(messages)
+    def start(self, messages: Sequence[OutgoingMessage]) -> Callable[[], None]:
+        failing = self.fail_next > 0
+        self.fail_next -= failing
+
+        def confirmed() -> None:
+            if failing:
+                raise PublishFailed("broker gone")
+            self.sent.extend(messages)
+
+        return confirmed
 
     def close(self) -> None:
         pass
@@ -40,12 +47,14 @@ def write(engine, *events) -> None:
     with engine.begin() as conn:
         for e in events:
             conn.execute(probe.outbox.insert().values(message_id=e.id, stream=e.subject, exchange="probe.events",
+                                                      partition=partition_of(e.subject),
                                                       routing_key=e.routing_key, payload=e.to_json(),
                                                       created_at=e.time))  # fmt: skip
 
 
-def relay(engine, publisher, batch_size=100) -> Relay:
-    return Relay(engine, probe.outbox, publisher, service="probe", batch_size=batch_size)  # type: ignore[arg-type]
+def relay(engine, publisher, batch_size=100, partition=(0, 1)) -> Relay:
+    return Relay(engine, probe.outbox, publisher, service="probe", batch_size=batch_size,  # type: ignore[arg-type]
+                 partition=partition)  # fmt: skip
 
 
 def test_rows_go_out_in_id_order_and_are_marked_sent(engine) -> None:
@@ -74,8 +83,18 @@ def test_a_stream_stops_at_an_older_row_another_relay_holds(engine) -> None:
     with engine.connect() as conn:
         rows = conn.execute(sa.select(probe.outbox).order_by(probe.outbox.c.id)).all()
         # As if another relay had locked a1: this relay claimed everything else.
-        ready = relay(engine, RecordingPublisher())._in_stream_order(conn, rows[1:])
+        ready = relay(engine, RecordingPublisher())._in_stream_order(conn, rows[1:], frozenset())
     assert [r.message_id for r in ready] == [b1.id, b2.id]
+
+
+def test_rows_of_the_batch_on_the_wire_do_not_hold_back_the_next_batch(engine) -> None:
+    events = [probe.item_event(i, stream="a", version=i + 1) for i in range(4)]
+    write(engine, *events)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(probe.outbox).order_by(probe.outbox.c.id)).all()
+        in_flight = frozenset(r.id for r in rows[:2])
+        ready = relay(engine, RecordingPublisher())._in_stream_order(conn, rows[2:], in_flight)
+    assert [r.message_id for r in ready] == [e.id for e in events[2:]]
 
 
 def test_a_relay_batch_is_bounded(engine) -> None:
@@ -97,3 +116,20 @@ def test_the_run_loop_drains_the_outbox_in_order_batch_by_batch(engine) -> None:
     assert [m.message_id for m in publisher.sent] == [e.id for e in events]
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(probe.outbox)).scalar_one() == 0
+
+
+def test_relays_with_disjoint_partitions_split_the_outbox_and_never_share_a_stream(engine) -> None:
+    events = [probe.item_event(i, stream=f"s{i % 20}", version=i // 20 + 1) for i in range(200)]
+    write(engine, *events)
+    first, second = RecordingPublisher(), RecordingPublisher()
+    while relay(engine, first, partition=(0, 2)).relay_batch():
+        pass
+    while relay(engine, second, partition=(1, 2)).relay_batch():
+        pass
+    streams = [{json.loads(m.body)["subject"] for m in p.sent} for p in (first, second)]
+    assert len(first.sent) + len(second.sent) == 200
+    assert first.sent and second.sent
+    assert not streams[0] & streams[1]
+    order = {e.id: n for n, e in enumerate(events)}
+    for publisher in (first, second):
+        assert [order[m.message_id] for m in publisher.sent] == sorted(order[m.message_id] for m in publisher.sent)

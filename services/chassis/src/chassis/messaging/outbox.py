@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from chassis.messaging.envelope import Envelope
 from chassis.messaging.schemas import SchemaRegistry
+from chassis.messaging.tables import partition_of
 
 
 class Outbox:
@@ -29,6 +30,7 @@ class Outbox:
             self.table.insert().values(
                 message_id=envelope.id,
                 stream=envelope.subject,
+                partition=partition_of(envelope.subject),
                 exchange=self._exchange,
                 routing_key=envelope.routing_key,
                 payload=envelope.to_json(),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pika
@@ -163,22 +163,27 @@ class ConfirmingPublisher:
         self._connect_timeout = connect_timeout
         self._link: _Link | None = None
 
-    def publish(self, messages: Sequence[OutgoingMessage]) -> None:
-        """Publish ``messages`` (persistent) and wait for all confirms; raise :class:`PublishFailed`.
+    def start(self, messages: Sequence[OutgoingMessage]) -> Callable[[], None]:
+        """Put ``messages`` (persistent) on the wire and return at once; calling the result waits for
+        every confirm and raises :class:`PublishFailed` if any is missing or negative.
 
         On failure some messages may have reached the broker: the caller publishes the batch again
         and consumers drop the duplicates through their inbox.
         """
         if not messages:
-            return
+            return lambda: None
         link = self._connected()
         batch = _Batch(len(messages))
         link.connection.ioloop.add_callback_threadsafe(lambda: link.send(messages, batch))
-        if not batch.done.wait(self._confirm_timeout):
-            batch.error = f"no confirms within {self._confirm_timeout}s"
-        if batch.error:
-            self.close()
-            raise PublishFailed(batch.error)
+
+        def wait() -> None:
+            if not batch.done.wait(self._confirm_timeout):
+                batch.error = f"no confirms within {self._confirm_timeout}s"
+            if batch.error:
+                self.close()
+                raise PublishFailed(batch.error)
+
+        return wait
 
     def close(self) -> None:
         """Drop the connection; the next publish opens a new one."""

@@ -7,6 +7,7 @@ lives in the consumers' read models and the services' own tables.
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,11 +22,22 @@ def _outbox_columns() -> list[Any]:
         sa.Column("message_id", sa.String(64), nullable=False, unique=True),
         # Events of one stream (the envelope's subject: one aggregate) are published in id order.
         sa.Column("stream", sa.String(300), nullable=False),
+        # Fixed per stream (see PARTITIONS), so relays that split the partitions never share a stream.
+        sa.Column("partition", sa.SmallInteger, nullable=False),
         sa.Column("exchange", sa.String(200), nullable=False),
         sa.Column("routing_key", sa.String(300), nullable=False),
         sa.Column("payload", sa.LargeBinary, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     ]
+
+
+#: How many partitions the outbox's streams are spread over; relays split them (``k/n``).
+PARTITIONS = 64
+
+
+def partition_of(stream: str) -> int:
+    """The outbox partition of a stream: stable across processes and releases."""
+    return zlib.crc32(stream.encode()) % PARTITIONS
 
 
 def _inbox_columns() -> list[Any]:

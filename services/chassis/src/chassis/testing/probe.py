@@ -132,6 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="The chassis's test probe service")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("worker")
+    sub.add_parser("relay")
     produce_parser = sub.add_parser("produce")
     produce_parser.add_argument("count", type=int)
     args = parser.parse_args()
@@ -145,6 +146,8 @@ def main() -> None:
     logs.configure("probe", "INFO")
     if args.command == "worker":
         run_worker(rt.relay(), rt.consumer())
+    elif args.command == "relay":
+        run_worker(rt.relay(), None)
     else:
         produce(rt, args.count)
 
