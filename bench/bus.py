@@ -35,6 +35,8 @@ from kombu import Connection, Consumer, Exchange, Producer, Queue
 from chassis.config import contracts_dir
 from chassis.service import Runtime
 from chassis.testing import probe
+from chassis.testing.fixtures import RabbitMQ
+from chassis.testing.infra import scratch_database
 
 PADDING = "x" * 900  # brings each envelope to about 1 KB
 README = Path(__file__).with_name("README.md")
@@ -43,28 +45,14 @@ BEGIN, END = "<!-- bus:begin -->", "<!-- bus:end -->"
 
 @contextlib.contextmanager
 def scratch_vhost() -> Iterator[str]:
+    """A vhost of this run's own on the local broker, deleted afterwards."""
+    broker = RabbitMQ("127.0.0.1", 5672, "guest", "guest", ["rabbitmqctl"])
     vhost = f"bench_{uuid.uuid4().hex[:8]}"
-    subprocess.run(["rabbitmqctl", "add_vhost", vhost], check=True, capture_output=True)
-    subprocess.run(["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], check=True,
-                   capture_output=True)  # fmt: skip
+    broker.add_vhost(vhost)
     try:
-        yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+        yield broker.url(vhost)
     finally:
-        subprocess.run(["rabbitmqctl", "delete_vhost", vhost], check=False, capture_output=True)
-
-
-@contextlib.contextmanager
-def scratch_database(server: str) -> Iterator[str]:
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        broker.delete_vhost(vhost)
 
 
 def raw_kombu(url: str, events: int) -> dict[str, float]:

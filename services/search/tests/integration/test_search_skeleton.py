@@ -1,8 +1,7 @@
 """search's processes stand up on real infrastructure: migrations, health, problems, metrics, worker."""
 
-import pytest
-
-from chassis.testing.skeleton import check_skeleton, settings_for
+from chassis.testing.skeleton import check_settings_are_validated, check_skeleton, settings_for
+from search import config
 from search.bootstrap import bootstrap
 
 
@@ -12,13 +11,5 @@ def test_search_migrates_serves_health_and_runs_its_worker(database_url, amqp_ur
     check_skeleton(bootstrap, settings_for("search", database_url, amqp_url, s3, bucket, uses_storage=False))
 
 
-def test_search_refuses_to_start_on_malformed_settings(monkeypatch) -> None:
-    from chassis.config import ConfigError
-    from search import config
-
-    monkeypatch.setenv("ICMS_S3_ENDPOINT", "http://127.0.0.1:1")
-    monkeypatch.setenv("ICMS_S3_ACCESS_KEY", "k")
-    monkeypatch.setenv("ICMS_S3_SECRET_KEY", "s")
-    monkeypatch.setenv("ICMS_CONSUMER_PREFETCH", "many")
-    with pytest.raises(ConfigError, match="ICMS_CONSUMER_PREFETCH"):
-        config.load()
+def test_search_refuses_malformed_or_missing_settings(monkeypatch) -> None:
+    check_settings_are_validated(config.load, uses_storage=False, monkeypatch=monkeypatch)

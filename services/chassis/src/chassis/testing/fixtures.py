@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
-from chassis.testing.infra import docker_available, port_open, unavailable
+from chassis.testing.infra import docker_available, port_open, scratch_database, unavailable
 
 __all__ = [
     "amqp_url",
@@ -53,16 +51,8 @@ def postgres_server() -> Iterator[str]:
 @pytest.fixture
 def postgres_url(postgres_server: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for this test, dropped afterwards."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture

@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+import pytest
 import sqlalchemy as sa
 
+from chassis.config import ConfigError
 from chassis.service import Runtime, ServiceSettings, load_settings
 from chassis.storage import S3Settings
 from chassis.worker import run_worker
@@ -57,3 +59,21 @@ def check_skeleton(bootstrap: Callable[[ServiceSettings], Runtime], settings: Se
         assert not worker.is_alive(), "the worker did not stop when told to"
     finally:
         runtime.engine.dispose()
+
+
+def check_settings_are_validated(
+    load: Callable[[], ServiceSettings], uses_storage: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``load`` (a service's ``config.load``) refuses malformed and missing settings by name."""
+    for name, value in (("ICMS_S3_ENDPOINT", "http://127.0.0.1:1"), ("ICMS_S3_ACCESS_KEY", "test-key"),
+                        ("ICMS_S3_SECRET_KEY", "test-only"), ("ICMS_CONSUMER_PREFETCH", "many")):  # fmt: skip
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match="ICMS_CONSUMER_PREFETCH"):
+        load()
+    monkeypatch.delenv("ICMS_CONSUMER_PREFETCH")
+    monkeypatch.delenv("ICMS_S3_ENDPOINT")
+    if uses_storage:
+        with pytest.raises(ConfigError, match="ICMS_S3_ENDPOINT"):
+            load()
+    else:
+        assert load().s3 is None
