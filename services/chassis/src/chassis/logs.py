@@ -48,8 +48,8 @@ def configure(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # pika/aiormq/kombu log every reconnect attempt at INFO; keep them for warnings and worse.
-    for noisy in ("aiormq", "aio_pika", "pika", "amqp", "kombu", "urllib3"):
+    # The AMQP and HTTP clients log every connection and request at INFO; keep their warnings.
+    for noisy in ("pika", "amqp", "kombu", "urllib3", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

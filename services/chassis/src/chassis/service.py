@@ -7,7 +7,10 @@ and the environment into the objects its web and worker processes need.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import logging
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +26,7 @@ from chassis import config, logs
 from chassis.clock import Clock, SystemClock
 from chassis.db import UnitOfWork, create_engine, session_factory
 from chassis.messaging.consumer import Handler, MessageConsumer, MessageHandling
+from chassis.messaging.dead_letters import list_dead_letters, replay_dead_letters
 from chassis.messaging.inbox import Inbox
 from chassis.messaging.outbox import Outbox
 from chassis.messaging.publisher import ConfirmingPublisher
@@ -219,6 +223,10 @@ def command_line(bootstrap: Callable[[], Runtime], argv: Sequence[str] | None = 
     commands.add_parser("migrate", help="create or upgrade the database and storage bucket")
     commands.add_parser("worker", help="run the outbox relay and the event consumer")
     commands.add_parser("relay", help="run an outbox relay alone (ICMS_RELAY_PARTITION=k/n to split the outbox)")
+    dead = commands.add_parser("dead-letters", help="list dead-lettered messages, or replay them once fixed")
+    dead.add_argument("--replay", action="store_true", help="send them back to the queue they failed in")
+    dead.add_argument("--queue", help="only this queue (e.g. search.filing)")
+    dead.add_argument("--limit", type=int, help="at most this many")
     args = parser.parse_args(argv)
     runtime = bootstrap()
     logs.configure(runtime.description.name, runtime.settings.log_level)
@@ -232,3 +240,19 @@ def command_line(bootstrap: Callable[[], Runtime], argv: Sequence[str] | None = 
         run_worker(runtime.relay(), runtime.consumer())
     elif args.command == "relay":
         run_worker(runtime.relay(), None)
+    elif args.command == "dead-letters":
+        _dead_letters(runtime, args)
+
+
+def _dead_letters(runtime: Runtime, args: argparse.Namespace) -> None:
+    topology = runtime.description.topology
+    if args.queue and args.queue not in topology.queues:
+        raise SystemExit(f"{args.queue} is not a queue of {topology.service}: {', '.join(topology.queues) or 'none'}")
+    if args.replay:
+        moved = replay_dead_letters(runtime.settings.amqp_url, topology, args.queue, args.limit)
+        print(f"replayed {moved} dead letter(s)")
+        return
+    letters = list_dead_letters(runtime.settings.amqp_url, topology, args.queue, args.limit or 100)
+    for letter in letters:
+        print(json.dumps(dataclasses.asdict(letter), ensure_ascii=False))
+    print(f"{len(letters)} dead letter(s) shown", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import threading
 import time
@@ -13,11 +14,14 @@ import sqlalchemy as sa
 from kombu import Connection, Exchange, Producer
 
 from chassis.config import contracts_dir
+from chassis.db import UnitOfWork
 from chassis.messaging.consumer import ATTEMPT_HEADER, ERROR_HEADER
+from chassis.messaging.dead_letters import list_dead_letters, replay_dead_letters
+from chassis.messaging.envelope import Envelope
 from chassis.messaging.publisher import ConfirmingPublisher
 from chassis.messaging.relay import Relay
 from chassis.messaging.schemas import InvalidEvent
-from chassis.service import Runtime
+from chassis.service import Runtime, command_line
 from chassis.testing import probe
 from chassis.testing.polling import wait_until
 from chassis.worker import run_worker
@@ -197,3 +201,39 @@ def test_two_relays_share_the_outbox_without_reordering_a_stream(rt: Runtime, pa
     for stream, versions in by_stream.items():
         assert versions == sorted(versions), f"stream {stream} delivered out of order"
         assert versions == list(range(1, 201))
+
+
+def test_an_operator_sees_why_a_message_was_dead_lettered_and_replays_it_once_fixed(rt: Runtime, amqp_url: str) -> None:
+    probe.produce(rt, 1, behaviour="permanent")
+    topology = rt.description.topology
+    with worker(rt):
+        wait_until(lambda: list_dead_letters(amqp_url, topology), timeout=20, what="a dead letter")
+    letters = list_dead_letters(amqp_url, topology)
+    assert len(letters) == 1, "listing leaves the dead letters where they are"
+    assert (letters[0].queue, letters[0].event_type, letters[0].attempts) == ("probe.probe", probe.EVENT, 1)
+    assert "permanent failure" in letters[0].error
+
+    def fixed_handler(event: Envelope, uow: UnitOfWork) -> None:
+        probe.record_effect(dataclasses.replace(event, data={**event.data, "behaviour": "ok"}), uow)
+
+    rt.description.handlers[f"{probe.EVENT}.v1"] = fixed_handler  # type: ignore[index]
+    assert replay_dead_letters(amqp_url, topology) == 1
+    with worker(rt):
+        wait_until(lambda: effect_count(rt) == 1, timeout=20, what="the replayed message's effect")
+    assert list_dead_letters(amqp_url, topology) == []
+
+
+def test_the_dead_letters_command_lists_refuses_unknown_queues_and_replays(
+    rt: Runtime, amqp_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    probe.produce(rt, 1, behaviour="permanent")
+    with worker(rt):
+        wait_until(lambda: list_dead_letters(amqp_url, rt.description.topology), timeout=20, what="a dead letter")
+    command_line(lambda: rt, ["dead-letters"])
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(d["queue"], d["attempts"]) for d in listed] == [("probe.probe", 1)]
+    assert "permanent failure" in listed[0]["error"]
+    with pytest.raises(SystemExit, match="nope is not a queue of probe"):
+        command_line(lambda: rt, ["dead-letters", "--queue", "nope"])
+    command_line(lambda: rt, ["dead-letters", "--replay"])
+    assert capsys.readouterr().out.strip() == "replayed 1 dead letter(s)"
