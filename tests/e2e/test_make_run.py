@@ -142,7 +142,8 @@ def marked_processes(data_dir: Path) -> list[int]:
 @pytest.fixture
 def local_run(tmp_path: Path, amqp_url: str) -> Iterator[LocalRun]:
     """``run.py`` started on free ports with its own data dir and vhost; stopped whatever happens."""
-    gateway_port, s3_port, base = free_port(), free_port(), free_port_block(len(SERVICES))
+    # base+1..4: the services' web processes; base+11..14: their workers' metrics.
+    gateway_port, s3_port, base = free_port(), free_port(), free_port_block(len(SERVICES) + 10)
     data_dir = tmp_path / "var"
     env = clean_environ(
         ICMS_DATA_DIR=str(data_dir),
@@ -209,6 +210,12 @@ def test_make_run_starts_every_service_behind_the_gateway_and_stop_leaves_nothin
     _, _, direct = get(f"http://127.0.0.1:{identity_port}/api/identity/v1/anything")
     assert json.loads(body) == json.loads(direct)  # the gateway passed on identity's own answer
 
+    worker_metrics = [port + 10 for port in local_run.service_ports.values()]
+    for port in worker_metrics:
+        status, _, body = get(f"http://127.0.0.1:{port}/metrics")
+        assert status == 200
+        assert b"icms_outbox_pending_messages" in body  # the relay's gauge, from the worker process
+
     pid_file = local_run.data_dir / "run.pid"
     assert int(pid_file.read_text()) == local_run.process.pid
     honcho_log = (local_run.data_dir / "logs" / "processes.log").read_text()
@@ -224,7 +231,8 @@ def test_make_run_starts_every_service_behind_the_gateway_and_stop_leaves_nothin
 
     assert not pid_file.exists()
     weed_ports = json.loads((local_run.data_dir / "s3" / "icms-ports.json").read_text()).values()
-    assert [port for port in [*local_run.ports, *weed_ports] if port_open("127.0.0.1", port)] == []
+    listening = [port for port in [*local_run.ports, *worker_metrics, *weed_ports] if port_open("127.0.0.1", port)]
+    assert listening == []
     assert [pid for pid in started_pids if alive(pid)] == []
     assert marked_processes(local_run.data_dir) == []
     print(f"run.py ready after {ready_after:.1f} s; stopped in {stop_took:.1f} s")
