@@ -1,8 +1,14 @@
-"""The gateway's readiness: every upstream's ``/health/ready``, asked concurrently."""
+"""The gateway's readiness: every upstream's ``/health/ready``, asked concurrently.
+
+The gateway is public, so its answer says which services (and which of their dependencies) are up
+or down, and nothing more: error texts name internal hosts and ports, so they go to the log, and
+operators read the details from each service's own readiness endpoint on the internal network.
+"""
 
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +17,8 @@ import httpx
 from chassis.web.app import REQUEST_ID_HEADER
 
 SERVICE = "gateway"
+
+log = logging.getLogger(__name__)
 
 
 class UpstreamHealth:
@@ -35,7 +43,8 @@ class UpstreamHealth:
             if future.done():
                 checks[name] = future.result()
             else:
-                checks[name] = {"status": "down", "error": f"no answer within {self._timeout}s"}
+                log.warning("readiness of %s: no answer within %ss", name, self._timeout)
+                checks[name] = {"status": "down", "error": "timeout"}
         healthy = all(check["status"] == "up" for check in checks.values())
         body = {"service": SERVICE, "status": "ready" if healthy else "unready", "checks": checks}
         return body, 200 if healthy else 503
@@ -46,7 +55,8 @@ class UpstreamHealth:
                 f"{base}/health/ready", headers={REQUEST_ID_HEADER: request_id}, timeout=self._timeout
             )
         except httpx.HTTPError as exc:
-            return {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
+            log.warning("readiness of %s: %s: %s", base, type(exc).__name__, exc)
+            return {"status": "down", "error": "timeout" if isinstance(exc, httpx.TimeoutException) else "unreachable"}
         try:
             document = answer.json()
         except ValueError:
@@ -56,7 +66,10 @@ class UpstreamHealth:
             if answer.status_code == 200 and document.get("status") == "ready":
                 result["status"] = "up"
             if isinstance(document.get("checks"), dict):
-                result["checks"] = document["checks"]
+                result["checks"] = {
+                    name: {"status": "up" if isinstance(check, dict) and check.get("status") == "up" else "down"}
+                    for name, check in document["checks"].items()
+                }
         if result["status"] == "down":
             result["error"] = f"answered {answer.status_code}" + ("" if document is not None else " (not JSON)")
         return result

@@ -35,10 +35,19 @@ def test_unready_listing_which_upstreams_are_down(serve_gateway, upstream_urls, 
     checks = body["checks"]
     assert checks["identity"]["status"] == "up" and checks["filing"]["status"] == "up"
     assert checks["payments"]["status"] == "down"
-    assert "ConnectError" in checks["payments"]["error"]
+    assert checks["payments"]["error"] == "unreachable"
     assert checks["search"]["status"] == "down"
     assert checks["search"]["http_status"] == 503
-    assert checks["search"]["checks"]["db"]["status"] == "down"
+    assert checks["search"]["checks"] == {"db": {"status": "down"}}
+
+
+def test_the_public_readiness_answer_reveals_no_internal_detail(serve_gateway, upstream_urls, dead_url):
+    url = serve_gateway({**upstream_urls, "payments": dead_url})
+
+    text = requests.get(f"{url}/health/ready", timeout=TIMEOUT).text
+
+    assert dead_url.split("//", 1)[1] not in text  # no internal host or port
+    assert "Error" not in text  # no exception names or messages
 
 
 def test_upstreams_are_asked_concurrently_with_a_short_timeout(serve_gateway, upstream_urls):
