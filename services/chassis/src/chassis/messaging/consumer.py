@@ -231,6 +231,8 @@ class MessageConsumer:
                 stop.wait(self._reconnect_delay)
 
     def _consume(self, stop: threading.Event, declared: threading.Event | None) -> None:
+        # Messages of a lost connection cannot be acknowledged; the broker redelivers them.
+        self._arrived = []
         # Confirms on the channel make the retry and dead-letter copies safe to ack after.
         with Connection(self._url, heartbeat=30, transport_options={"confirm_publish": True}) as conn:
             conn.ensure_connection(max_retries=1)
