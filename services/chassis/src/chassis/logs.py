@@ -11,6 +11,7 @@ import contextvars
 import logging
 import sys
 from collections.abc import Iterator
+from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -35,9 +36,9 @@ class _ContextFilter(logging.Filter):
         return True
 
 
-def configure(service: str, level: str = "INFO") -> None:
-    """Send every log record of this process to stderr as one JSON object per line."""
-    handler = logging.StreamHandler(sys.stderr)
+def configure(service: str, level: str = "INFO", stream: TextIO | None = None) -> None:
+    """Send every log record of this process to stderr (or ``stream``) as one JSON object per line."""
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(
         JsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s",
