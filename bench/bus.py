@@ -147,20 +147,17 @@ def partitioned_relays(rt: Runtime, db: str, url: str, events: int, relays: int)
     relay is waiting on it in its first claim.
     """
     fill_outbox(rt, events)
-    env = {
-        **os.environ,
-        "ICMS_PROBE_DATABASE_URL": db,
-        "ICMS_AMQP_URL": url,
-        "ICMS_CONTRACTS_DIR": str(contracts_dir()),
-    }
     with rt.engine.connect() as gate:
         transaction = gate.begin()
         gate.exec_driver_sql("LOCK TABLE outbox IN EXCLUSIVE MODE")
         processes = [
-            subprocess.Popen([sys.executable, "-m", "chassis.testing.probe", "relay"],
-                             env={**env, "ICMS_RELAY_PARTITION": f"{k}/{relays}"}, stderr=subprocess.DEVNULL)
+            subprocess.Popen(
+                [sys.executable, "-m", "chassis.testing.probe", "relay"],
+                env=probe.process_env(db, url, ICMS_RELAY_PARTITION=f"{k}/{relays}"),
+                stderr=subprocess.DEVNULL,
+            )
             for k in range(relays)
-        ]  # fmt: skip
+        ]
         waiting = sa.text("SELECT count(*) FROM pg_locks WHERE relation = 'outbox'::regclass AND NOT granted")
         with rt.engine.connect() as observer:
             while observer.execute(waiting).scalar_one() < relays:
@@ -179,14 +176,11 @@ def partitioned_relays(rt: Runtime, db: str, url: str, events: int, relays: int)
 @contextlib.contextmanager
 def worker_process(rt: Runtime, db: str, url: str) -> Iterator[None]:
     """The probe's worker (relay + consumer) in a process of its own, as services deploy it."""
-    env = {
-        **os.environ,
-        "ICMS_PROBE_DATABASE_URL": db,
-        "ICMS_AMQP_URL": url,
-        "ICMS_CONTRACTS_DIR": str(contracts_dir()),
-    }
-    process = subprocess.Popen([sys.executable, "-m", "chassis.testing.probe", "worker"], env=env,
-                               stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chassis.testing.probe", "worker"],
+        env=probe.process_env(db, url),
+        stderr=subprocess.DEVNULL,
+    )
     try:
         yield
     finally:

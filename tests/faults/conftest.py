@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -58,13 +57,7 @@ def probe_runtime(postgres_url: str, amqp_url: str) -> Iterator[Runtime]:
 
 @pytest.fixture
 def worker_process(postgres_url: str, amqp_url: str, tmp_path: Path) -> Iterator[WorkerProcess]:
-    env = {
-        **os.environ,
-        "ICMS_PROBE_DATABASE_URL": postgres_url,
-        "ICMS_AMQP_URL": amqp_url,
-        "ICMS_CONTRACTS_DIR": str(contracts_dir()),
-        "ICMS_RELAY_BATCH_SIZE": "100",
-    }
+    env = probe.process_env(postgres_url, amqp_url, ICMS_RELAY_BATCH_SIZE="100")
     worker = WorkerProcess(env, tmp_path / "worker.log")
     yield worker
     worker.stop()

@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from chassis import logs
+from chassis.config import contracts_dir
 from chassis.db import UnitOfWork
 from chassis.messaging.consumer import PermanentError
 from chassis.messaging.envelope import Envelope, new_event
@@ -111,6 +112,17 @@ def runtime(database_url: str, amqp_url: str, contracts: Path, **overrides: obje
     result = Runtime(description(), load_settings("probe", uses_storage=False, environ=env))
     metadata.create_all(result.engine)
     return result
+
+
+def process_env(database_url: str, amqp_url: str, **overrides: str) -> dict[str, str]:
+    """The environment for ``python -m chassis.testing.probe worker|relay`` on this database and broker."""
+    return {
+        **os.environ,
+        "ICMS_PROBE_DATABASE_URL": database_url,
+        "ICMS_AMQP_URL": amqp_url,
+        "ICMS_CONTRACTS_DIR": str(contracts_dir()),
+        **overrides,
+    }
 
 
 def item_event(item: int, *, stream: str = "probe-1", version: int = 1, **data: object) -> Envelope:
