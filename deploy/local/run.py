@@ -5,7 +5,8 @@ What it does, in order:
 1. makes sure RabbitMQ answers on ``ICMS_AMQP_URL`` (starting a local ``rabbitmq-server`` if one is
    installed but not running);
 2. starts a local S3 server (SeaweedFS, through ``python -m chassis.s3server``) unless
-   ``ICMS_S3_ENDPOINT`` names one, with random keys kept in ``<data>/s3-credentials.json``;
+   ``ICMS_S3_ENDPOINT`` names one, with random keys kept in ``<data>/s3-credentials.json``; the
+   secret the gateway signs principals with is made up the same way (``<data>/gateway-secret``);
 3. migrates every service (database and bucket), all at once;
 4. writes ``<data>/Procfile`` (web and worker of every service, and the gateway) and runs it under
    honcho;
@@ -380,10 +381,28 @@ def s3_credentials(data_dir: Path) -> dict[str, str]:
     if path.exists():
         return json.loads(path.read_text())
     credentials = {"access_key": "icms" + secrets.token_hex(8), "secret_key": secrets.token_urlsafe(30)}
+    write_private(path, json.dumps(credentials, indent=2))
+    return credentials
+
+
+def gateway_secret(data_dir: Path) -> str:
+    """This data dir's ``ICMS_GATEWAY_SECRET``, made up on first use and kept (readable by the owner only).
+
+    The gateway signs the principal headers with it; every service checks them with it.
+    """
+    path = data_dir / "gateway-secret"
+    if path.exists():
+        return path.read_text().strip()
+    secret = secrets.token_urlsafe(32)
+    write_private(path, secret + "\n")
+    return secret
+
+
+def write_private(path: Path, text: str) -> None:
+    """Create ``path`` readable by its owner only, holding ``text``."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
-        json.dump(credentials, out, indent=2)
-    return credentials
+        out.write(text)
 
 
 def start_s3(settings: Settings, env: dict[str, str], processes: Processes) -> None:
@@ -448,6 +467,28 @@ def migrate(settings: Settings, env: dict[str, str], processes: Processes) -> No
         for process, _log in running.values():
             if process.poll() is None:
                 stop_process(process, "migration", 5.0, processes.hurry)
+
+
+def demo_logins_path(settings: Settings) -> Path:
+    """Where the demo court's logins are written (readable by the data dir's owner only)."""
+    return settings.data_dir / "demo-logins.json"
+
+
+def seed_demo(settings: Settings, env: dict[str, str], processes: Processes) -> None:
+    """Create the demo court's accounts the first time this data dir is used (identity does it once)."""
+    log = settings.log_dir / "seed-demo.log"
+    process = processes.spawn(
+        [bin_path("icms-identity"), "seed-demo", "--out", str(demo_logins_path(settings))], env, log
+    )
+    try:
+        code = process.wait(timeout=MIGRATE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        stop_process(process, "demo seed", 5.0, processes.hurry)
+        raise RunError(
+            f"the demo seed is still running after {MIGRATE_TIMEOUT:.0f} s; log {log}:\n{tail(log)}"
+        ) from None
+    if code != 0:
+        raise RunError(f"the demo seed failed with status {code}; log {log}:\n{tail(log)}")
 
 
 # --- the Procfile -----------------------------------------------------------------------------------
@@ -632,6 +673,7 @@ def service_env(settings: Settings) -> dict[str, str]:
         {
             "ICMS_DATA_DIR": str(settings.data_dir),
             "ICMS_AMQP_URL": settings.amqp_url,
+            "ICMS_GATEWAY_SECRET": gateway_secret(settings.data_dir),
             "PYTHONUNBUFFERED": "1",  # log lines reach the log as they happen
             MARKER: str(settings.data_dir),
         }
@@ -674,6 +716,7 @@ def start_everything(settings: Settings, processes: Processes) -> Path:
         # Before the migrations, which create the buckets.
         start_s3(settings, env, processes)
     migrate(settings, env, processes)
+    seed_demo(settings, env, processes)
     return start_honcho(settings, write_procfile(settings), env, processes)
 
 
@@ -726,6 +769,7 @@ def print_ready(settings: Settings, seconds: float) -> None:
     say(f"  S3:       {s3}")
     say(f"  Data:     {settings.data_dir}")
     say(f"  Logs:     {settings.log_dir}/")
+    say(f"  Demo:     logins (passwords, TOTP secrets) in {demo_logins_path(settings)}")
     say("Stop with Ctrl-C here, or `make stop` from another terminal.")
     say("")
 

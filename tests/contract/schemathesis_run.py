@@ -331,7 +331,12 @@ def run(names: list[str], options: Options, workdir: Path) -> list[Outcome]:
         with contextlib.ExitStack() as stack:
             # Undone in reverse: signals ignored, web processes stopped, S3 stopped, vhost deleted, signals back.
             stack.callback(_restore_signals, {s: signal.getsignal(s) for s in STOP_SIGNALS})
-            base = {**os.environ, "ICMS_AMQP_URL": stack.enter_context(broker_vhost(amqp)), "ICMS_LOG_LEVEL": "WARNING"}
+            base = {
+                **os.environ,
+                "ICMS_AMQP_URL": stack.enter_context(broker_vhost(amqp)),
+                "ICMS_GATEWAY_SECRET": secrets.token_urlsafe(32),  # the gateway's and every service's
+                "ICMS_LOG_LEVEL": "WARNING",
+            }
             if any(name in USES_S3 for name in services):
                 base |= stack.enter_context(s3_server(workdir))
             stack.callback(processes.stop_all)

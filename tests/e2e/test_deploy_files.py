@@ -135,3 +135,15 @@ def test_no_deploy_file_holds_something_that_looks_like_a_real_secret() -> None:
     for path in DEPLOY.rglob("*"):
         if path.is_file() and path.suffix in {".yaml", ".yml", ".example", ""}:
             assert not suspicious.search(path.read_text(errors="replace")), path
+
+
+def test_the_gateway_and_every_service_get_the_gateway_secret_from_outside_the_repository() -> None:
+    environments = compose()["x-icms-env"], compose()["services"]["gateway"]["environment"]
+    for environment in environments:
+        assert environment["ICMS_GATEWAY_SECRET"].startswith("${ICMS_GATEWAY_SECRET:?")
+    assert "ICMS_GATEWAY_SECRET=REPLACE_ME" in (DEPLOY / "compose" / ".env.example").read_text()
+    (secret,) = by_kind("Secret").values()
+    assert "ICMS_GATEWAY_SECRET" in secret["stringData"]
+    gateway = by_kind("Deployment")["gateway"]["spec"]["template"]["spec"]["containers"][0]
+    references = {item["name"]: item["valueFrom"]["secretKeyRef"] for item in gateway["env"]}
+    assert references["ICMS_GATEWAY_SECRET"] == {"name": "icms-secrets", "key": "ICMS_GATEWAY_SECRET"}

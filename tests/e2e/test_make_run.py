@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+import pyotp
 import pytest
 
 from chassis.testing.infra import free_port, port_open
@@ -215,6 +217,27 @@ def test_make_run_starts_every_service_behind_the_gateway_and_stop_leaves_nothin
         status, _, body = get(f"http://127.0.0.1:{port}/metrics")
         assert status == 200
         assert b"icms_outbox_pending_messages" in body  # the relay's gauge, from the worker process
+
+    # The demo court is seeded: its logins work through the gateway, a second factor for the PA.
+    logins = {entry["username"]: entry for entry in json.loads((local_run.data_dir / "demo-logins.json").read_text())}
+    assert (local_run.data_dir / "demo-logins.json").stat().st_mode & 0o777 == 0o600
+    assert "demo-logins.json" in banner
+    for name in ("chanlau.pa", "chanlau.clerk", "litigant", "registry.officer"):
+        entry = logins[name]
+        body = {"username": name, "password": entry["password"]}
+        if entry["totp_secret"]:
+            body["totp_code"] = pyotp.TOTP(entry["totp_secret"]).now()
+        login = httpx.post(f"{local_run.base_url}/api/identity/v1/sessions", json=body, timeout=30)
+        assert login.status_code == 201, login.text
+        me = httpx.get(
+            f"{local_run.base_url}/api/identity/v1/me",
+            timeout=30,
+            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+        )
+        assert me.status_code == 200 and me.json()["role"] == entry["role"]
+
+    # The secret the gateway signs principals with is this data dir's own, readable by its owner only.
+    assert (local_run.data_dir / "gateway-secret").stat().st_mode & 0o777 == 0o600
 
     pid_file = local_run.data_dir / "run.pid"
     assert int(pid_file.read_text()) == local_run.process.pid

@@ -37,6 +37,7 @@ from chassis.messaging.topology import ServiceTopology, declare
 from chassis.migrations import upgrade
 from chassis.web.app import create_service_app
 from chassis.web.health import broker_check, database_check
+from chassis.web.principal import gateway_secret, install_principal
 from chassis.worker import run_worker
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ class ServiceSettings:
     contracts_dir: Path
     s3: S3Settings | None
     bucket: str
+    gateway_secret: str = field(repr=False)
+    """The key of the principal headers' signatures, shared with the gateway."""
     log_level: str = "INFO"
     relay_batch_size: int = 1000
     relay_poll_interval: float = 0.05
@@ -90,6 +93,7 @@ def load_settings(service: str, *, uses_storage: bool, environ: Mapping[str, str
         contracts_dir=config.contracts_dir(environ),
         s3=_s3_settings(environ) if uses_storage else None,
         bucket=config.env_str(f"ICMS_{service.upper()}_S3_BUCKET", f"icms-{service}", environ),
+        gateway_secret=gateway_secret(environ),
         log_level=config.env_str("ICMS_LOG_LEVEL", "INFO", environ),
         relay_batch_size=config.env_int("ICMS_RELAY_BATCH_SIZE", 1000, environ),
         relay_poll_interval=config.env_float("ICMS_RELAY_POLL_INTERVAL", 0.05, environ),
@@ -164,8 +168,14 @@ class Runtime:
         return checks
 
     def web_app(self) -> Flask:
-        """The service's Flask app with the chassis conventions; the service adds its routes."""
-        return create_service_app(self.description.name, self.readiness_checks())
+        """The service's Flask app with the chassis conventions; the service adds its routes.
+
+        Every request's caller is read from the gateway's signed headers before its view runs
+        (``chassis.web.principal.current_principal()``), with this runtime's clock.
+        """
+        app = create_service_app(self.description.name, self.readiness_checks())
+        install_principal(app, self.settings.gateway_secret, self.clock)
+        return app
 
     def relay(self) -> Relay:
         """The outbox relay for this service."""

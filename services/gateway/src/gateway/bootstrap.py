@@ -10,6 +10,7 @@ import httpx
 from gateway.config import Settings
 from gateway.health import UpstreamHealth
 from gateway.proxy import Proxy
+from gateway.tokens import IdentityKeys, TokenVerifier
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Gateway:
     client: httpx.Client
     proxy: Proxy
     health: UpstreamHealth
+    keys: IdentityKeys
 
     def close(self) -> None:
         """Close every pooled upstream connection."""
@@ -50,9 +52,17 @@ def upstream_client(settings: Settings) -> httpx.Client:
 def bootstrap(settings: Settings) -> Gateway:
     """Build the upstream connection pool and everything that uses it."""
     client = upstream_client(settings)
+    keys = IdentityKeys(client, settings.jwks_url, ttl=settings.jwks_ttl, min_refresh=settings.jwks_min_refresh)
     return Gateway(
         settings=settings,
         client=client,
-        proxy=Proxy(client, settings.upstreams, max_body_bytes=settings.max_body_bytes),
+        proxy=Proxy(
+            client,
+            settings.upstreams,
+            tokens=TokenVerifier(keys),
+            secret=settings.secret,
+            max_body_bytes=settings.max_body_bytes,
+        ),
         health=UpstreamHealth(client, settings.upstreams, timeout=settings.health_timeout),
+        keys=keys,
     )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from chassis.config import ConfigError, env_float, env_int, env_str
+from chassis.web.principal import gateway_secret
 
 #: The services behind the gateway, each reached at ``<its URL>/api/<service>/...``.
 SERVICES: tuple[str, ...] = ("identity", "filing", "payments", "search")
@@ -16,10 +17,18 @@ MIB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the upstream services are and how long to wait for them."""
+    """Where the upstream services are, how long to wait for them, and how callers are authenticated."""
 
     upstreams: Mapping[str, str]
     """Service name -> base URL (scheme, host, port, optional path prefix; no trailing slash)."""
+    secret: str = field(repr=False)
+    """The key of the principal headers' signatures, shared with every service."""
+    jwks_url: str
+    """Where identity publishes the public keys of its access tokens."""
+    jwks_ttl: float = 300.0
+    """Seconds the key set is used before it is fetched again."""
+    jwks_min_refresh: float = 10.0
+    """Least seconds between two fetches, however many tokens name a key the gateway does not know."""
     connect_timeout: float = 3.0
     """Seconds to open a TCP connection to an upstream."""
     read_timeout: float = 60.0
@@ -40,6 +49,13 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     upstreams = {service: _base_url(f"ICMS_{service.upper()}_URL", environ) for service in SERVICES}
     return Settings(
         upstreams=upstreams,
+        secret=gateway_secret(environ),
+        jwks_url=_http_url(
+            "ICMS_GATEWAY_JWKS_URL",
+            env_str("ICMS_GATEWAY_JWKS_URL", f"{upstreams['identity']}/.well-known/jwks.json", environ).strip(),
+        ),
+        jwks_ttl=_positive(env_float, "ICMS_GATEWAY_JWKS_TTL", 300.0, environ),
+        jwks_min_refresh=_positive(env_float, "ICMS_GATEWAY_JWKS_MIN_REFRESH", 10.0, environ),
         connect_timeout=_positive(env_float, "ICMS_GATEWAY_CONNECT_TIMEOUT", 3.0, environ),
         read_timeout=_positive(env_float, "ICMS_GATEWAY_READ_TIMEOUT", 60.0, environ),
         write_timeout=_positive(env_float, "ICMS_GATEWAY_WRITE_TIMEOUT", 60.0, environ),
@@ -50,11 +66,16 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     )
 
 
-def _base_url(name: str, environ: Mapping[str, str] | None) -> str:
-    value = env_str(name, environ=environ).strip()
+def _http_url(name: str, value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ConfigError(f"environment variable {name} must be an http(s) URL, got {value!r}")
+    return value
+
+
+def _base_url(name: str, environ: Mapping[str, str] | None) -> str:
+    value = _http_url(name, env_str(name, environ=environ).strip())
+    parts = urlsplit(value)
     if parts.query or parts.fragment:
         raise ConfigError(
             f"environment variable {name} must be a base URL without query or fragment (the gateway adds "

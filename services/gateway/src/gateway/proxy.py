@@ -4,6 +4,10 @@ Neither body is ever held whole: the request body is read from the WSGI input in
 client sends it and written to the upstream as it is read (with the client's ``Content-Length``
 when it sent one, chunked only when the client was); the response body is relayed chunk by chunk
 as the upstream sends it, and its connection goes back to the pool (or is closed) when it ends.
+
+The caller is authenticated first (``gateway.tokens``): a request with a bad access token goes no
+further, and every request that is passed on carries the signed principal headers instead of the
+token (``chassis.web.principal``).
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ import httpx
 from flask import Response, request
 
 from chassis import logs
+from chassis.clock import SystemClock
 from chassis.web.app import REQUEST_ID_HEADER, current_request_id
+from chassis.web.principal import principal_headers
 from chassis.web.problems import Problem
+from gateway.tokens import TokenVerifier
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +38,12 @@ HOP_BY_HOP = frozenset(
 )
 
 # Request headers the gateway sets itself, or that a client must never be able to set: X-ICMS-*
-# will carry the principal the gateway authenticated; the forwarding headers describe the client
-# as the gateway saw it. Host is the upstream's; Content-Length is re-added from the parsed value;
-# Expect was answered by the gateway's own server.
-_SET_BY_GATEWAY = frozenset({"host", "content-length", "expect", "forwarded", "x-real-ip", "x-request-id"})
+# carry the principal the gateway authenticated, in place of the client's Authorization; the
+# forwarding headers describe the client as the gateway saw it. Host is the upstream's;
+# Content-Length is re-added from the parsed value; Expect was answered by the gateway's own server.
+_SET_BY_GATEWAY = frozenset(
+    {"host", "content-length", "expect", "forwarded", "x-real-ip", "x-request-id", "authorization"}
+)
 _CLIENT_FORBIDDEN_PREFIXES = ("x-icms-", "x-forwarded-", "proxy-")
 
 # Response headers the gateway's own server writes (a second Date or Server would be a duplicate),
@@ -74,8 +83,12 @@ def upstream_request_headers(
     client_addr: str,
     scheme: str,
     host: str,
+    principal: Mapping[str, str],
 ) -> list[tuple[bytes, bytes]]:
-    """The client's headers as the upstream gets them: cleaned, then the gateway's own added."""
+    """The client's headers as the upstream gets them: cleaned, then the gateway's own added.
+
+    ``principal`` holds the signed principal headers of the caller.
+    """
     items = list(headers)
     listed = connection_tokens(items)
     kept = [
@@ -88,6 +101,7 @@ def upstream_request_headers(
     added = [(REQUEST_ID_HEADER, request_id), ("X-Forwarded-For", client_addr), ("X-Forwarded-Proto", scheme)]
     if host:
         added.append(("X-Forwarded-Host", host))
+    added.extend(principal.items())
     return kept + [(name.encode("latin-1"), value.encode("latin-1")) for name, value in added]
 
 
@@ -162,11 +176,16 @@ class Proxy:
         client: httpx.Client,
         upstreams: Mapping[str, str],
         *,
+        tokens: TokenVerifier,
+        secret: str,
         max_body_bytes: int,
         chunk_size: int = CHUNK_SIZE,
     ):
         self._client = client
         self._upstreams = dict(upstreams)
+        self._tokens = tokens
+        self._secret = secret
+        self._clock = SystemClock()
         self._max_body_bytes = max_body_bytes
         self._chunk_size = chunk_size
 
@@ -184,14 +203,17 @@ class Proxy:
         length = request.content_length
         if length is not None and length > self._max_body_bytes:
             raise too_large(self._max_body_bytes)
+        client_addr = request.remote_addr or ""
+        principal = self._tokens.principal(request.headers.get("Authorization"), client_addr)
 
         request_id = current_request_id()
         headers = upstream_request_headers(
             request.headers.items(),
             request_id=request_id,
-            client_addr=request.remote_addr or "",
+            client_addr=client_addr,
             scheme=request.scheme,
             host=request.headers.get("Host", ""),
+            principal=principal_headers(principal, self._secret, self._clock.now()),
         )
         body: RequestBody | None = None
         if length is not None:

@@ -1,4 +1,7 @@
-"""Fixtures: four echoing upstreams, a gunicorn gateway in front of them, in-process gateways."""
+"""Fixtures: four echoing upstreams, a gunicorn gateway in front of them, in-process gateways.
+
+Identity's upstream publishes ``identity_key``, so the tokens it signs are good at every gateway.
+"""
 
 from __future__ import annotations
 
@@ -22,14 +25,22 @@ from gateway_testkit import (
     EchoUpstream,
     GunicornGateway,
     InProcessServer,
+    SigningKey,
     gateway_environ,
     wait_until_up,
 )
 
 
 @pytest.fixture(scope="session")
-def upstreams() -> Iterator[dict[str, EchoUpstream]]:
+def identity_key() -> SigningKey:
+    """The key the shared identity upstream publishes."""
+    return SigningKey()
+
+
+@pytest.fixture(scope="session")
+def upstreams(identity_key: SigningKey) -> Iterator[dict[str, EchoUpstream]]:
     servers = {name: EchoUpstream(name) for name in SERVICES}
+    servers["identity"].jwks = [identity_key.jwk()]
     yield servers
     for server in servers.values():
         server.close()

@@ -2,12 +2,16 @@
 
 Upstreams are small Flask apps under werkzeug's threaded server in a thread of the test process;
 the gateway runs either the same way (``InProcessServer``) or as a real gunicorn process
-(``GunicornGateway``), which the memory tests need so that they measure only the gateway.
+(``GunicornGateway``), which the memory tests need so that they measure only the gateway. Each
+upstream also serves a JWKS of test keys (``SigningKey``) as identity does, and reads the principal
+the gateway sends with the chassis's own ``read_principal``.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import json
 import os
 import subprocess
@@ -15,14 +19,23 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import jwt
 import requests
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask import Flask, Response, jsonify, request
 from werkzeug.serving import make_server
 
 from chassis.testing.infra import free_port
+from chassis.testing.principals import GATEWAY_SECRET
+from chassis.web.principal import read_principal
+from chassis.web.problems import Problem
 
 CHUNK = 64 * 1024
 MB = 1000 * 1000
@@ -71,6 +84,65 @@ class SizedBody:
         return generated_chunks(self.size)
 
 
+# --- access tokens ---------------------------------------------------------------------------------
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+class SigningKey:
+    """An Ed25519 key pair standing in for one of identity's signing keys."""
+
+    def __init__(self, kid: str | None = None) -> None:
+        self.kid = kid or f"test-{uuid.uuid4().hex[:8]}"
+        self.private = Ed25519PrivateKey.generate()
+
+    def public_bytes(self) -> bytes:
+        return self.private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    def jwk(self) -> dict[str, str]:
+        """The public key as identity publishes it."""
+        return {"kty": "OKP", "crv": "Ed25519", "x": b64url(self.public_bytes()), "kid": self.kid, "alg": "EdDSA",
+                "use": "sig"}  # fmt: skip
+
+    def token(self, *, without: tuple[str, ...] = (), **overrides: Any) -> str:
+        """An access token as identity issues it (valid for 15 minutes), with claims changed or left out."""
+        claims = {**token_claims(), **overrides}
+        for name in without:
+            del claims[name]
+        return jwt.encode(claims, self.private, algorithm="EdDSA", headers={"kid": self.kid})
+
+
+def token_claims() -> dict[str, Any]:
+    now = int(time.time())
+    return {
+        "iss": "icms-identity",
+        "aud": "icms",
+        "sub": str(uuid.uuid4()),
+        "account_type": "organisation",
+        "roles": ["OU", "SA"],
+        "org": "org-1",
+        "branch": "branch-1",
+        "sid": "session-1",
+        "iat": now,
+        "exp": now + 900,
+        "jti": uuid.uuid4().hex,
+    }
+
+
+def unsigned_token(header: dict[str, Any], claims: dict[str, Any], hmac_key: bytes | None = None) -> str:
+    """A token with any header: no signature at all, or an HS256 one under ``hmac_key``."""
+    signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}"
+    if hmac_key is None:
+        return signing_input + "."
+    return f"{signing_input}.{b64url(hmac.new(hmac_key, signing_input.encode(), hashlib.sha256).digest())}"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 # --- servers ---------------------------------------------------------------------------------------
 
 
@@ -91,11 +163,18 @@ class InProcessServer:
 
 
 class EchoUpstream:
-    """A stand-in for a service: echoes what it received, streams downloads, can be slow or unready."""
+    """A stand-in for a service: echoes what it received, streams downloads, can be slow or unready.
 
-    def __init__(self, name: str) -> None:
+    It serves ``jwks`` at ``/.well-known/jwks.json`` as identity does (a 500 while ``jwks_broken``),
+    counting the fetches in ``jwks_hits``.
+    """
+
+    def __init__(self, name: str, jwks: list[dict[str, str]] | None = None) -> None:
         self.name = name
         self.ready = True
+        self.jwks = jwks or []
+        self.jwks_broken = False
+        self.jwks_hits = 0
         self.hits = 0
         self.release = threading.Event()  # ends a /slow request early (at teardown)
         self._lock = threading.Lock()
@@ -122,6 +201,14 @@ class EchoUpstream:
             return jsonify({"service": self.name, "status": status, "checks": {"db": check}}), (
                 200 if self.ready else 503
             )
+
+        @app.get("/.well-known/jwks.json")
+        def jwks() -> tuple[Response, int]:
+            with self._lock:
+                self.jwks_hits += 1
+            if self.jwks_broken:
+                return jsonify({"error": "identity is having a bad day"}), 500
+            return jsonify({"keys": self.jwks}), 200
 
         @app.get(f"/api/{self.name}/slow")
         def slow() -> Response:
@@ -182,10 +269,29 @@ class EchoUpstream:
                     "headers": [[k, v] for k, v in request.headers.items()],
                     "body_bytes": received,
                     "body_sha256": digest.hexdigest(),
+                    "principal": received_principal(),
                 }
             )
 
         return app
+
+
+def received_principal() -> dict[str, Any]:
+    """The principal of the current request as a service reads it, or the kind of problem it has."""
+    try:
+        principal = read_principal(request.headers, request.remote_addr, GATEWAY_SECRET, datetime.now(UTC))
+    except Problem as problem:
+        return {"refused": problem.kind}
+    return {
+        "subject": principal.subject,
+        "account_type": principal.account_type,
+        "roles": list(principal.roles),
+        "organisation": principal.organisation,
+        "branch": principal.branch,
+        "session": principal.session,
+        "expires_at": None if principal.expires_at is None else int(principal.expires_at.timestamp()),
+        "client_ip": principal.client_ip,
+    }
 
 
 def header(echo: Mapping, name: str) -> str | None:
@@ -216,6 +322,7 @@ def wait_until_up(url: str, deadline_seconds: float = 30.0, process: subprocess.
 
 def gateway_environ(upstreams: Mapping[str, str], **extra: str) -> dict[str, str]:
     env = {f"ICMS_{name.upper()}_URL": url for name, url in upstreams.items()}
+    env["ICMS_GATEWAY_SECRET"] = GATEWAY_SECRET
     env.update(extra)
     return env
 

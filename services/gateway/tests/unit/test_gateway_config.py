@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from chassis.config import ConfigError
+from chassis.testing.principals import GATEWAY_SECRET
 from gateway import config
 
 ENV = {
@@ -16,6 +17,7 @@ ENV = {
     "ICMS_FILING_URL": "http://127.0.0.1:8002/",
     "ICMS_PAYMENTS_URL": "https://payments.internal:8443",
     "ICMS_SEARCH_URL": "http://search.internal/prefix/",
+    "ICMS_GATEWAY_SECRET": GATEWAY_SECRET,
 }
 
 
@@ -34,6 +36,10 @@ def test_defaults_and_upstreams():
     assert settings.write_timeout == 60.0
     assert settings.health_timeout == 2.0
     assert settings.log_level == "INFO"
+    assert settings.secret == GATEWAY_SECRET
+    assert GATEWAY_SECRET not in repr(settings)
+    assert settings.jwks_url == "http://127.0.0.1:8001/.well-known/jwks.json"
+    assert (settings.jwks_ttl, settings.jwks_min_refresh) == (300.0, 10.0)
 
 
 def test_overrides():
@@ -47,6 +53,9 @@ def test_overrides():
             "ICMS_GATEWAY_MAX_BODY_BYTES": "1024",
             "ICMS_GATEWAY_POOL_SIZE": "4",
             "ICMS_LOG_LEVEL": "DEBUG",
+            "ICMS_GATEWAY_JWKS_URL": "https://keys.internal/identity/jwks.json",
+            "ICMS_GATEWAY_JWKS_TTL": "60",
+            "ICMS_GATEWAY_JWKS_MIN_REFRESH": "2.5",
         }
     )
 
@@ -55,10 +64,12 @@ def test_overrides():
     assert settings.max_body_bytes == 1024
     assert settings.pool_size == 4
     assert settings.log_level == "DEBUG"
+    assert settings.jwks_url == "https://keys.internal/identity/jwks.json"
+    assert (settings.jwks_ttl, settings.jwks_min_refresh) == (60.0, 2.5)
 
 
 @pytest.mark.parametrize("name", sorted(ENV))
-def test_every_upstream_url_is_required(name):
+def test_every_upstream_url_and_the_secret_are_required(name):
     environ = {k: v for k, v in ENV.items() if k != name}
     with pytest.raises(ConfigError, match=name):
         config.load(environ)
@@ -77,6 +88,10 @@ def test_upstream_url_must_be_a_base_url(value):
         ("ICMS_GATEWAY_READ_TIMEOUT", "0"),
         ("ICMS_GATEWAY_MAX_BODY_BYTES", "60MB"),
         ("ICMS_GATEWAY_MAX_BODY_BYTES", "-1"),
+        ("ICMS_GATEWAY_JWKS_TTL", "0"),
+        ("ICMS_GATEWAY_JWKS_MIN_REFRESH", "often"),
+        ("ICMS_GATEWAY_JWKS_URL", "keys.internal/jwks.json"),
+        ("ICMS_GATEWAY_SECRET", "x" * 31),
     ],
 )
 def test_malformed_numbers_are_refused(name, value):

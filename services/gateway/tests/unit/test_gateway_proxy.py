@@ -19,21 +19,29 @@ from gateway.proxy import (
     upstream_url,
 )
 
+PRINCIPAL = {"X-ICMS-Principal": "e30", "X-ICMS-Principal-Signature": "ab12"}
+
 
 def _forwarded(headers: list[tuple[str, str]]) -> dict[str, str]:
     out = upstream_request_headers(
-        headers, request_id="rid-1", client_addr="203.0.113.9", scheme="https", host="portal.example"
+        headers,
+        request_id="rid-1",
+        client_addr="203.0.113.9",
+        scheme="https",
+        host="portal.example",
+        principal=PRINCIPAL,
     )
     names = [name.decode().lower() for name, _ in out]
     assert len(names) == len(set(names)), names
     return {name.decode().lower(): value.decode("latin-1") for name, value in out}
 
 
-def test_request_headers_lose_client_set_principal_forwarding_and_hop_by_hop_headers():
+def test_request_headers_lose_client_set_principal_credentials_forwarding_and_hop_by_hop_headers():
     forwarded = _forwarded(
         [
             ("Host", "portal.example"),
             ("X-ICMS-Principal", "judge"),
+            ("X-ICMS-Principal-Signature", "forged"),
             ("X-Icms-Roles", "admin"),
             ("X-Forwarded-For", "6.6.6.6"),
             ("X-Forwarded-Proto", "http"),
@@ -61,13 +69,14 @@ def test_request_headers_lose_client_set_principal_forwarding_and_hop_by_hop_hea
 
     assert forwarded == {
         "content-type": "application/json",
-        "authorization": "Bearer t",
         "idempotency-key": "k-1",
         "accept-language": "zh-HK",
         "x-request-id": "rid-1",
         "x-forwarded-for": "203.0.113.9",
         "x-forwarded-proto": "https",
         "x-forwarded-host": "portal.example",
+        "x-icms-principal": "e30",
+        "x-icms-principal-signature": "ab12",
     }
 
 
@@ -156,7 +165,10 @@ def test_request_body_read_errors_are_the_clients_fault():
 
 
 def test_upstream_client_keeps_nothing_between_clients_and_follows_nothing():
-    client = upstream_client(Settings(upstreams={"filing": "http://f"}, connect_timeout=1, read_timeout=2))
+    settings = Settings(
+        upstreams={"filing": "http://f"}, secret="s" * 32, jwks_url="http://i/jwks", connect_timeout=1, read_timeout=2
+    )
+    client = upstream_client(settings)
     try:
         assert client.follow_redirects is False
         assert client.trust_env is False

@@ -7,7 +7,7 @@ fail once then succeed, or crash the whole process (``crash``, as a poison messa
 slows it so a test can kill it mid-batch.
 
 Run as a real process: ``python -m chassis.testing.probe worker`` or ``... produce N``, configured by
-``ICMS_PROBE_DATABASE_URL`` and ``ICMS_AMQP_URL`` like any service.
+``ICMS_PROBE_DATABASE_URL``, ``ICMS_AMQP_URL`` and ``ICMS_GATEWAY_SECRET`` like any service.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from chassis.messaging.envelope import Envelope, new_event
 from chassis.messaging.tables import add_messaging_tables
 from chassis.messaging.topology import ServiceTopology, Subscription
 from chassis.service import Runtime, ServiceDescription, load_settings
+from chassis.testing.principals import GATEWAY_SECRET
 from chassis.worker import run_worker
 
 SCHEMAS = Path(__file__).parent / "schemas"
@@ -107,6 +108,7 @@ def runtime(database_url: str, amqp_url: str, contracts: Path, **overrides: obje
         "ICMS_AMQP_URL": amqp_url,
         "ICMS_CONTRACTS_DIR": str(contracts),
         "ICMS_EXTRA_EVENT_SCHEMAS": str(SCHEMAS),
+        "ICMS_GATEWAY_SECRET": GATEWAY_SECRET,
         **{k: str(v) for k, v in overrides.items()},
     }
     result = Runtime(description(), load_settings("probe", uses_storage=False, environ=env))
@@ -121,6 +123,7 @@ def process_env(database_url: str, amqp_url: str, **overrides: str) -> dict[str,
         "ICMS_PROBE_DATABASE_URL": database_url,
         "ICMS_AMQP_URL": amqp_url,
         "ICMS_CONTRACTS_DIR": str(contracts_dir()),
+        "ICMS_GATEWAY_SECRET": GATEWAY_SECRET,
         **overrides,
     }
 

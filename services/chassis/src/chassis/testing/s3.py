@@ -93,10 +93,11 @@ def s3_bucket(s3_client: Minio, request: pytest.FixtureRequest) -> Iterator[str]
     try:
         yield name
     finally:
-        _remove_bucket(s3_client, name)
+        remove_bucket(s3_client, name)
 
 
-def _remove_bucket(client: Minio, bucket: str) -> None:
+def remove_bucket(client: Minio, bucket: str) -> None:
+    """Empty and remove ``bucket``, warning instead of failing if something stays behind."""
     # Best effort with a warning: a test that locks objects (object lock) legitimately leaves them, and a
     # teardown error would be reported against a test that did nothing wrong.
     try:

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from chassis.config import ConfigError
 from chassis.service import Runtime, ServiceSettings, load_settings
 from chassis.storage import S3Settings
+from chassis.testing.principals import GATEWAY_SECRET, signed_headers
+from chassis.web.principal import Principal
 from chassis.worker import run_worker
 
 
@@ -18,7 +20,11 @@ def settings_for(
     service: str, database_url: str, amqp_url: str, s3: S3Settings | None, bucket: str, uses_storage: bool
 ) -> ServiceSettings:
     """A service's settings pointing at a test's own database, vhost and bucket."""
-    env = {f"ICMS_{service.upper()}_DATABASE_URL": database_url, "ICMS_AMQP_URL": amqp_url}
+    env = {
+        f"ICMS_{service.upper()}_DATABASE_URL": database_url,
+        "ICMS_AMQP_URL": amqp_url,
+        "ICMS_GATEWAY_SECRET": GATEWAY_SECRET,
+    }
     if uses_storage:
         assert s3 is not None
         env.update(
@@ -50,6 +56,11 @@ def check_skeleton(bootstrap: Callable[[ServiceSettings], Runtime], settings: Se
         missing = client.get(f"/api/{settings.service}/v1/nothing-here")
         assert (missing.status_code, missing.mimetype) == (404, "application/problem+json")
         assert "icms_http_requests_total" in client.get("/metrics").get_data(as_text=True)
+        # The app reads the gateway's principal headers with the secret of its settings.
+        caller = Principal("account-1", "individual", ("IU",), None, None, "session-1", None, "203.0.113.7")
+        assert client.get("/health/live", headers=signed_headers(caller, runtime.clock.now())).status_code == 200
+        forged = client.get("/health/live", headers={"X-ICMS-Principal": "e30", "X-ICMS-Principal-Signature": "0"})
+        assert (forged.status_code, forged.json["type"]) == (401, "urn:icms:problem:untrusted-principal")
 
         stop = threading.Event()
         worker = threading.Thread(target=run_worker, args=(runtime.relay(), runtime.consumer(), stop))
@@ -66,11 +77,17 @@ def check_settings_are_validated(
 ) -> None:
     """``load`` (a service's ``config.load``) refuses malformed and missing settings by name."""
     for name, value in (("ICMS_S3_ENDPOINT", "http://127.0.0.1:1"), ("ICMS_S3_ACCESS_KEY", "test-key"),
-                        ("ICMS_S3_SECRET_KEY", "test-only"), ("ICMS_CONSUMER_PREFETCH", "many")):  # fmt: skip
+                        ("ICMS_S3_SECRET_KEY", "test-only"), ("ICMS_GATEWAY_SECRET", GATEWAY_SECRET),
+                        ("ICMS_CONSUMER_PREFETCH", "many")):  # fmt: skip
         monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match="ICMS_CONSUMER_PREFETCH"):
         load()
     monkeypatch.delenv("ICMS_CONSUMER_PREFETCH")
+    for secret in ("", GATEWAY_SECRET[:31]):  # absent, or too short to be a key
+        monkeypatch.setenv("ICMS_GATEWAY_SECRET", secret)
+        with pytest.raises(ConfigError, match="ICMS_GATEWAY_SECRET"):
+            load()
+    monkeypatch.setenv("ICMS_GATEWAY_SECRET", GATEWAY_SECRET)
     monkeypatch.delenv("ICMS_S3_ENDPOINT")
     if uses_storage:
         with pytest.raises(ConfigError, match="ICMS_S3_ENDPOINT"):

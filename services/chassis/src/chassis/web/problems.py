@@ -25,7 +25,10 @@ class FieldError:
 
 @dataclass
 class Problem(Exception):
-    """An error a client can act on. ``kind`` becomes the stable type ``urn:icms:problem:<kind>``."""
+    """An error a client can act on. ``kind`` becomes the stable type ``urn:icms:problem:<kind>``.
+
+    ``extra`` adds members to the document; ``headers`` are set on the response (e.g. ``WWW-Authenticate``).
+    """
 
     status: int
     kind: str
@@ -33,6 +36,7 @@ class Problem(Exception):
     detail: str = ""
     errors: list[FieldError] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
     def body(self) -> dict[str, Any]:
         """The problem document."""
@@ -50,6 +54,7 @@ def problem_response(problem: Problem) -> Response:
     response = jsonify(problem.body())
     response.status_code = problem.status
     response.mimetype = PROBLEM_JSON
+    response.headers.update(problem.headers)
     return response
 
 

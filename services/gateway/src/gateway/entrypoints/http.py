@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Flask, Response, jsonify
 
 from chassis import logs
@@ -12,16 +14,19 @@ from gateway.bootstrap import Gateway, bootstrap
 from gateway.health import SERVICE
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+#: Seconds clients and caches may keep the gateway's copy of identity's keys.
+JWKS_MAX_AGE = 300
 
 
 def create_app(settings: config.Settings | None = None) -> Flask:
-    """The gateway app: ``/api/<service>/...`` proxied, plus the chassis's health and metrics."""
+    """The gateway app: ``/api/<service>/...`` proxied, identity's keys, the chassis's health and metrics."""
     settings = settings or config.load()
     logs.configure(SERVICE, settings.log_level)
     gateway = bootstrap(settings)
     app = create_service_app(SERVICE, checks={})
     app.extensions["icms_gateway"] = gateway
     _install_readiness(app, gateway)
+    _install_jwks(app, gateway)
     _install_routes(app, gateway)
     return app
 
@@ -38,6 +43,24 @@ def _install_readiness(app: Flask, gateway: Gateway) -> None:
         return jsonify(body), status
 
     app.view_functions["ready"] = ready
+
+
+def _install_jwks(app: Flask, gateway: Gateway) -> None:
+    # Clients and other verifiers fetch identity's public keys through the one public door.
+    @app.get("/.well-known/jwks.json")
+    def jwks() -> Response:
+        document = gateway.keys.document()
+        if document is None:
+            raise Problem(
+                503,
+                "keys-unavailable",
+                "Keys unavailable",
+                "Identity's signing keys could not be fetched yet; try again shortly.",
+                headers={"Retry-After": str(math.ceil(gateway.settings.jwks_min_refresh))},
+            )
+        response = jsonify(document)
+        response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
+        return response
 
 
 def _install_routes(app: Flask, gateway: Gateway) -> None:
