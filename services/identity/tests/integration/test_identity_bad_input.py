@@ -143,3 +143,17 @@ def test_a_forged_or_stale_principal_is_refused(world: World) -> None:
     unsigned = {"X-ICMS-Principal": headers["X-ICMS-Principal"]}
     assert world.client.get(f"{API}/me", headers=unsigned).status_code == 401
     assert world.client.get(f"{API}/me", headers=headers).status_code == 200
+
+
+def test_nul_characters_and_exotic_digits_are_refused_not_crashed_on(world: World) -> None:
+    officer = world.staff(HELP_CENTRE_OFFICER)
+    answers = [
+        world.call("POST", f"{API}/sessions", json={"username": "a\u0000b", "password": "x"}),
+        submit(world, {**GOOD, "display_name": "a\u0000b"}, files=pdf_file()),
+        world.call("GET", f"{API}/audit", officer, query_string={"limit": "\u00b2"}),
+        world.call("GET", f"{API}/registrations", officer, query_string={"offset": "\u0663"}),
+        world.call("POST", f"{API}/registrations"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 400, (answer.request.path, answer.status_code, answer.json)
+        assert answer.mimetype == "application/problem+json"

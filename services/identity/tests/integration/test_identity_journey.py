@@ -125,7 +125,9 @@ def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_whole_family(wor
     assert world.call("GET", f"{API}/me", user).status_code == 200
 
 
-def test_five_failures_lock_the_username_for_fifteen_minutes_whether_or_not_it_exists(world_on_each_database: World) -> None:
+def test_five_failures_lock_the_username_for_fifteen_minutes_whether_or_not_it_exists(
+    world_on_each_database: World,
+) -> None:
     world = world_on_each_database
     officer = world.staff(HELP_CENTRE_OFFICER)
     user, _ = world.approved("individual", officer)

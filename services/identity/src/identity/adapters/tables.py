@@ -14,7 +14,6 @@ metadata = sa.MetaData()
 outbox, inbox = add_messaging_tables(metadata)
 
 
-
 class UtcDateTime(sa.TypeDecorator[datetime]):
     """A timezone-aware UTC instant on every backend: SQLite keeps no zone, so one is put back on
     reading, and comparisons with the clock's aware datetimes stay valid."""

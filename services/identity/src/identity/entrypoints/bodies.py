@@ -13,14 +13,17 @@ from identity.domain.limits import CEILING, LIMIT_NAMES
 from identity.domain.roles import EMPOWERMENTS, ORGANISATION_ROLES, ORGANISATION_TYPES
 from identity.service_layer import errors
 
+#: Text of any kind but NUL, which no database stores in text (PostgreSQL refuses it outright).
+NO_NUL = "^[^\\x00]*$"
+
 
 def _text(max_length: int, min_length: int = 1) -> dict[str, Any]:
-    return {"type": "string", "minLength": min_length, "maxLength": max_length}
+    return {"type": "string", "minLength": min_length, "maxLength": max_length, "pattern": NO_NUL}
 
 
 USERNAME = _text(64, 3)
 PASSWORD = _text(1024)  # the password rules give the precise answer; this only bounds the work
-EMAIL = {"type": "string", "maxLength": 254, "pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$"}
+EMAIL = {"type": "string", "maxLength": 254, "pattern": r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"}
 ID = {"type": "string", "pattern": "^[0-9a-f-]{36}$"}
 
 
@@ -52,7 +55,7 @@ APPLICATION = _object(
 )
 LOGIN = _object(
     ["username", "password"],
-    {"username": _text(64), "password": PASSWORD, "totp_code": {"type": "string", "maxLength": 10}},
+    {"username": _text(64), "password": PASSWORD, "totp_code": {"type": "string", "maxLength": 10, "pattern": NO_NUL}},
 )
 REFRESH = _object(["refresh_token"], {"refresh_token": _text(200)})
 PASSWORD_CHANGE = _object(

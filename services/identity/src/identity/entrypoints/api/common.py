@@ -34,7 +34,8 @@ def int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # isdecimal() alone would let through digits such as '²' that int() refuses.
+    if not (raw.isascii() and raw.isdecimal()) or not low <= int(raw) <= high:
         raise errors.invalid_field(name, f"must be an integer from {low} to {high}")
     return int(raw)
 
@@ -45,7 +46,7 @@ def text_args(*names: str) -> dict[str, str]:
     for name in names:
         value = request.args.get(name)
         if value is not None:
-            if not 0 < len(value) <= 64:
-                raise errors.invalid_field(name, "must be 1 to 64 characters")
+            if not 0 < len(value) <= 64 or "\x00" in value:
+                raise errors.invalid_field(name, "must be 1 to 64 characters of text")
             found[name] = value
     return found

@@ -20,6 +20,15 @@ STATUSES = (PENDING, "approved", "rejected")
 def install(app: Flask, deps: Deps) -> None:
     @app.post(BASE)
     def submit_registration() -> tuple[Response, int]:
+        if request.mimetype != "multipart/form-data" and not request.content_length:
+            raise errors.invalid(
+                [
+                    FieldError(
+                        "application",
+                        "is required: send multipart/form-data with an 'application' JSON part and the documents",
+                    )
+                ]
+            )
         if request.mimetype != "multipart/form-data":
             raise errors.Problem(
                 415,
@@ -34,7 +43,9 @@ def install(app: Flask, deps: Deps) -> None:
             raise errors.invalid([FieldError("application", "is required: the application form as JSON")])
         application = bodies.parse_json(raw, bodies.APPLICATION, "application")
         uploads = [
-            registrations.Upload(kind=field, filename=upload.filename or "document", stream=upload.stream)
+            registrations.Upload(
+                kind=field, filename=(upload.filename or "document").replace("\x00", ""), stream=upload.stream
+            )
             for field, upload in request.files.items(multi=True)
             if field != "application"
         ]
