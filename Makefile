@@ -49,6 +49,7 @@ format: install
 
 bench: install
 	$(BIN)/python bench/bus.py
+	$(BIN)/python bench/identity.py
 
 clean:
 	rm -rf $(VENV) var

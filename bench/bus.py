@@ -27,10 +27,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from kombu import Connection, Consumer, Exchange, Producer, Queue
+from readme_sections import write_section
 
 from chassis.config import contracts_dir
 from chassis.service import Runtime
@@ -39,8 +39,6 @@ from chassis.testing.fixtures import RabbitMQ
 from chassis.testing.infra import scratch_database
 
 PADDING = "x" * 900  # brings each envelope to about 1 KB
-README = Path(__file__).with_name("README.md")
-BEGIN, END = "<!-- bus:begin -->", "<!-- bus:end -->"
 
 
 @contextlib.contextmanager
@@ -273,17 +271,6 @@ def report(results: dict[str, object], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def write_readme(text: str) -> None:
-    current = README.read_text() if README.exists() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in current:
-        head, rest = current.split(BEGIN, 1)
-        current = head + block + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip() + "\n\n## Event bus (`bench/bus.py`)\n\n" + block + "\n"
-    README.write_text(current)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=20_000)
@@ -325,7 +312,7 @@ def main() -> None:
     text = report(results, args)
     print(text)
     if not args.no_readme:
-        write_readme(text)
+        write_section("bus", "Event bus (`bench/bus.py`)", text)
 
 
 if __name__ == "__main__":
