@@ -24,33 +24,20 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 from readme_sections import write_section
+from scratch import scratch_vhost
 
 from chassis.config import contracts_dir
 from chassis.service import Runtime
 from chassis.testing import probe
-from chassis.testing.fixtures import RabbitMQ
 from chassis.testing.infra import scratch_database
 
 PADDING = "x" * 900  # brings each envelope to about 1 KB
-
-
-@contextlib.contextmanager
-def scratch_vhost() -> Iterator[str]:
-    """A vhost of this run's own on the local broker, deleted afterwards."""
-    broker = RabbitMQ("127.0.0.1", 5672, "guest", "guest", ["rabbitmqctl"])
-    vhost = f"bench_{uuid.uuid4().hex[:8]}"
-    broker.add_vhost(vhost)
-    try:
-        yield broker.url(vhost)
-    finally:
-        broker.delete_vhost(vhost)
 
 
 def raw_kombu(url: str, events: int) -> dict[str, float]:

@@ -43,10 +43,10 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher, Type
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from readme_sections import write_section
+from scratch import scratch_vhost
 
 from chassis.s3server import SeaweedS3
 from chassis.service import ServiceSettings
-from chassis.testing.fixtures import RabbitMQ
 from chassis.testing.infra import free_port, scratch_database
 from chassis.web.principal import Principal, principal_headers
 
@@ -66,18 +66,6 @@ BIN = Path(sys.executable).parent  # the venv's scripts, not resolved (see deplo
 
 
 # --- infrastructure -----------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def scratch_vhost() -> Iterator[str]:
-    """A vhost of this run's own on the local broker, deleted afterwards."""
-    broker = RabbitMQ("127.0.0.1", 5672, "guest", "guest", ["rabbitmqctl"])
-    vhost = f"bench_{uuid.uuid4().hex[:8]}"
-    broker.add_vhost(vhost)
-    try:
-        yield broker.url(vhost)
-    finally:
-        broker.delete_vhost(vhost)
 
 
 @contextlib.contextmanager
