@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -15,9 +17,12 @@ class Passwords:
         self._hasher = PasswordHasher(
             time_cost=cost.time_cost, memory_cost=cost.memory_kib, parallelism=cost.parallelism, type=Type.ID
         )
+
+    @functools.cached_property
+    def _decoy(self) -> str:
         # Checked against when the username is unknown, so that an unknown user takes as long to
-        # refuse as a wrong password does.
-        self._decoy = self._hasher.hash("decoy password that matches nothing")
+        # refuse as a wrong password does. Made on first need: every process wires identity, few log anyone in.
+        return self._hasher.hash("decoy password that matches nothing")
 
     def hash(self, password: str) -> str:
         """An argon2id hash of ``password`` with a fresh salt."""

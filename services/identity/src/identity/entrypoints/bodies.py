@@ -115,6 +115,6 @@ def parse_json(text: str | bytes, schema: dict[str, Any], prefix: str = "") -> d
 def json_body(schema: dict[str, Any]) -> dict[str, Any]:
     """The request's JSON body, validated; an empty body counts as ``{}``."""
     if not request.mimetype == "application/json" and request.content_length:
-        raise errors.Problem(415, "unsupported-media-type", "Unsupported media type", "Send application/json.")
+        raise errors.unsupported_media_type("Send application/json.")
     raw = request.get_data(cache=False)
     return parse_json(raw or b"{}", schema)

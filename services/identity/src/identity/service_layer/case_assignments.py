@@ -35,7 +35,7 @@ def list_cases(deps: Deps, account: Account, organisation_id: str) -> list[dict[
     """The cases the organisation is on record in, with the OUs linked to each."""
     with deps.unit_of_work() as uow:
         db = uow.session
-        organisation_for(db, account, organisation_id, permissions.is_administrator(actor_of(account)))
+        organisation_for(db, account, organisation_id, permissions.is_administrator)
         cases = db.scalars(
             sa.select(CaseRecord)
             .join(CaseRepresentation, CaseRepresentation.case_id == CaseRecord.case_id)
@@ -67,7 +67,7 @@ def list_assignments(
 ) -> list[dict[str, Any]]:
     with deps.unit_of_work() as uow:
         db = uow.session
-        organisation_for(db, account, organisation_id, permissions.is_administrator(actor_of(account)))
+        organisation_for(db, account, organisation_id, permissions.is_administrator)
         query = (
             sa.select(CaseAssignment, CaseRecord.case_number)
             .join(CaseRecord, CaseRecord.case_id == CaseAssignment.case_id)
@@ -94,10 +94,8 @@ def _assignment_json(assignment: CaseAssignment, case_number: str) -> dict[str, 
 def _linkable(
     db: DbSession, account: Account, organisation_id: str, case_id: str, account_id: str
 ) -> tuple[CaseRecord, Account]:
+    organisation_for(db, account, organisation_id, permissions.is_administrator, members_only=True)
     actor = actor_of(account)
-    organisation_for(db, account, organisation_id, permissions.is_administrator(actor))
-    if actor.organisation_id != organisation_id:
-        raise errors.forbidden("Only the organisation's own administrators link its cases.")
     case = _on_record(db, case_id, organisation_id)
     if case is None:
         # Said the same way whether the case does not exist or belongs to others: nothing leaks.

@@ -49,3 +49,17 @@ def limit_reached(what: str, limit: int) -> Problem:
         f"The organisation already has its maximum of {limit} {what}; the PA may ask the court for more.",
         extra={"limit": limit},
     )
+
+
+def unsupported_media_type(detail: str) -> Problem:
+    return Problem(415, "unsupported-media-type", "Unsupported media type", detail)
+
+
+def document_too_large(limit: int) -> Problem:
+    return Problem(
+        413,
+        "document-too-large",
+        "Document too large",
+        f"Each document may be at most {limit} bytes.",
+        extra={"max_bytes": limit},
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,15 +30,26 @@ ROLE_LIMITS = {
 
 
 def organisation_for(
-    db: DbSession, account: Account, organisation_id: str, allowed: bool | None = None
+    db: DbSession,
+    account: Account,
+    organisation_id: str,
+    rule: Callable[[Actor], bool],
+    *,
+    members_only: bool = False,
+    lock: bool = False,
 ) -> Organisation:
-    """The organisation, if the caller belongs to it or is staff; otherwise 404, so a stranger cannot
-    even tell it exists. ``allowed`` is the permission rule's answer for a member: False means 403."""
-    organisation = db.get(Organisation, organisation_id)
+    """The organisation, if the caller may do what ``rule`` allows there.
+
+    A caller who is neither a member nor staff gets 404, so a stranger cannot even tell the
+    organisation exists; a caller the rule refuses, or staff where only members act
+    (``members_only``), gets 403. With ``lock`` the row is taken FOR UPDATE, so that two
+    administrators racing for the last free place under a limit cannot both win.
+    """
     actor = actor_of(account)
-    if organisation is None or (not actor.is_staff and account.organisation_id != organisation_id):
+    organisation = db.get(Organisation, organisation_id, with_for_update=lock)
+    if organisation is None or (not actor.is_staff and actor.organisation_id != organisation_id):
         raise errors.not_found("organisation")
-    if allowed is False:
+    if not rule(actor) or (members_only and actor.organisation_id != organisation_id):
         raise errors.forbidden("Your role may not do this for the organisation.")
     return organisation
 
@@ -76,8 +88,8 @@ def _limits(organisation: Organisation) -> dict[str, int]:
 
 def view(deps: Deps, account: Account, organisation_id: str) -> dict[str, Any]:
     with deps.unit_of_work() as uow:
-        allowed = permissions.may_read_organisation(actor_of(account))
-        return organisation_json(uow.session, organisation_for(uow.session, account, organisation_id, allowed))
+        organisation = organisation_for(uow.session, account, organisation_id, permissions.may_read_organisation)
+        return organisation_json(uow.session, organisation)
 
 
 # Accounts ------------------------------------------------------------------------------------------------
@@ -85,8 +97,7 @@ def view(deps: Deps, account: Account, organisation_id: str) -> dict[str, Any]:
 
 def list_accounts(deps: Deps, account: Account, organisation_id: str, filters: dict[str, str]) -> list[dict[str, Any]]:
     with deps.unit_of_work() as uow:
-        allowed = permissions.may_read_organisation(actor_of(account))
-        organisation_for(uow.session, account, organisation_id, allowed)
+        organisation_for(uow.session, account, organisation_id, permissions.may_read_organisation)
         query = sa.select(Account).where(Account.organisation_id == organisation_id)
         for name in ("role", "branch_id", "status"):
             if filters.get(name):
@@ -122,14 +133,6 @@ def _check_room(db: DbSession, organisation: Organisation, role: str) -> None:
         raise errors.limit_reached(label, limit)
 
 
-def _locked_organisation(db: DbSession, account: Account, organisation_id: str, allowed: bool) -> Organisation:
-    organisation_for(db, account, organisation_id, allowed)
-    # Taken FOR UPDATE so that two administrators racing for the last free place cannot both win.
-    organisation = db.get(Organisation, organisation_id, with_for_update=True, populate_existing=True)
-    assert organisation is not None
-    return organisation
-
-
 def create_account(
     deps: Deps, caller: Caller, account: Account, organisation_id: str, body: dict[str, Any]
 ) -> dict[str, Any]:
@@ -143,10 +146,13 @@ def create_account(
         raise errors.invalid_field("password", why)
     with deps.unit_of_work() as uow:
         db = uow.session
-        actor = actor_of(account)
-        member = actor.organisation_id == organisation_id
-        organisation = _locked_organisation(
-            db, account, organisation_id, member and permissions.may_manage_account(actor, role)
+        organisation = organisation_for(
+            db,
+            account,
+            organisation_id,
+            lambda actor: permissions.may_manage_account(actor, role),
+            members_only=True,
+            lock=True,
         )
         branch = _branch(db, organisation_id, body["branch_id"])
         _check_room(db, organisation, role)
@@ -205,15 +211,13 @@ def create_account(
 
 def get_account(deps: Deps, account: Account, organisation_id: str, account_id: str) -> dict[str, Any]:
     with deps.unit_of_work() as uow:
-        organisation_for(uow.session, account, organisation_id, permissions.may_read_organisation(actor_of(account)))
+        organisation_for(uow.session, account, organisation_id, permissions.may_read_organisation)
         return account_json(_target(uow.session, organisation_id, account_id))
 
 
 def _managed(db: DbSession, account: Account, organisation_id: str, account_id: str) -> tuple[Actor, Account]:
+    organisation_for(db, account, organisation_id, permissions.is_administrator, members_only=True)
     actor = actor_of(account)
-    organisation_for(db, account, organisation_id, permissions.is_administrator(actor) or None)
-    if actor.organisation_id != organisation_id:
-        raise errors.forbidden("Only the organisation's own administrators manage its accounts.")
     target = _target(db, organisation_id, account_id)
     if not permissions.may_manage_account(actor, target.role, target.id):
         raise errors.forbidden(f"Your role may not manage this {target.role} account.")
@@ -308,13 +312,7 @@ def set_empowerments(
     now = deps.now()
     with deps.unit_of_work() as uow:
         db = uow.session
-        actor = actor_of(account)
-        organisation_for(
-            db,
-            account,
-            organisation_id,
-            permissions.may_empower(actor) if actor.organisation_id == organisation_id else False,
-        )
+        organisation_for(db, account, organisation_id, permissions.may_empower, members_only=True)
         target = _target(db, organisation_id, account_id)
         if target.role != SA:
             raise errors.conflict("not-a-secondary-admin", "Not an SA", "Only Secondary Administrators are empowered.")
@@ -340,7 +338,7 @@ def branch_json(branch: Branch) -> dict[str, Any]:
 
 def list_branches(deps: Deps, account: Account, organisation_id: str) -> list[dict[str, Any]]:
     with deps.unit_of_work() as uow:
-        organisation_for(uow.session, account, organisation_id, permissions.may_read_organisation(actor_of(account)))
+        organisation_for(uow.session, account, organisation_id, permissions.may_read_organisation)
         query = (
             sa.select(Branch).where(Branch.organisation_id == organisation_id).order_by(Branch.created_at, Branch.id)
         )
@@ -355,10 +353,8 @@ def create_branch(
     code = body["code"].strip().upper()
     with deps.unit_of_work() as uow:
         db = uow.session
-        actor = actor_of(account)
-        member = actor.organisation_id == organisation_id
-        organisation = _locked_organisation(
-            db, account, organisation_id, member and permissions.may_create_branch(actor)
+        organisation = organisation_for(
+            db, account, organisation_id, permissions.may_create_branch, members_only=True, lock=True
         )
         count = db.scalar(
             sa.select(sa.func.count()).select_from(Branch).where(Branch.organisation_id == organisation_id)
@@ -416,9 +412,7 @@ def set_default_user(
     now = deps.now()
     with deps.unit_of_work() as uow:
         db = uow.session
-        actor = actor_of(account)
-        member = actor.organisation_id == organisation_id
-        organisation_for(db, account, organisation_id, member and permissions.may_maintain_default_users(actor))
+        organisation_for(db, account, organisation_id, permissions.may_maintain_default_users, members_only=True)
         branch = db.get(Branch, branch_id, with_for_update=True)
         if branch is None or branch.organisation_id != organisation_id:
             raise errors.not_found("branch")
@@ -467,9 +461,7 @@ def request_quota(
     now = deps.now()
     with deps.unit_of_work() as uow:
         db = uow.session
-        actor = actor_of(account)
-        member = actor.organisation_id == organisation_id
-        organisation = organisation_for(db, account, organisation_id, member and permissions.may_request_quota(actor))
+        organisation = organisation_for(db, account, organisation_id, permissions.may_request_quota, members_only=True)
         requested = {name: body[name] for name in LIMIT_NAMES if name in body}
         if not requested:
             raise errors.invalid_field("", f"name at least one of {', '.join(LIMIT_NAMES)}")
@@ -514,7 +506,7 @@ def list_quota_requests(
             if not permissions.may_decide_quota(actor):
                 raise errors.forbidden("Only the Help Centre sees every organisation's quota requests.")
         else:
-            organisation_for(db, account, organisation_id, permissions.may_read_organisation(actor))
+            organisation_for(db, account, organisation_id, permissions.may_read_organisation)
             query = query.where(QuotaRequest.organisation_id == organisation_id)
         if status:
             query = query.where(QuotaRequest.status == status)
@@ -583,7 +575,7 @@ def read_audit(
             if not actor.is_staff:
                 raise errors.forbidden("Only court officers read the whole audit log.")
         else:
-            organisation_for(db, account, organisation_id, permissions.may_read_audit(actor, organisation_id))
+            organisation_for(db, account, organisation_id, lambda a: permissions.may_read_audit(a, organisation_id))
             query = query.where(AuditEntry.organisation_id == organisation_id)
         if before is not None:
             query = query.where(AuditEntry.id < before)

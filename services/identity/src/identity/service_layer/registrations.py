@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as DbSession
 
+from chassis.db import UnitOfWork
 from chassis.storage import ObjectTooLarge, StoredObject
 from chassis.web.problems import FieldError
 from identity.adapters.tables import Account, Branch, Organisation, Registration, RegistrationDocument
@@ -109,13 +112,7 @@ def submit(deps: Deps, caller: Caller, application: dict[str, Any], uploads: lis
         return _record(deps, caller, registration_id, username, password_hash, application, stored)
     except ObjectTooLarge:
         _forget(deps, stored)
-        raise errors.Problem(
-            413,
-            "document-too-large",
-            "Document too large",
-            f"Each document may be at most {deps.settings.max_document_bytes} bytes.",
-            extra={"max_bytes": deps.settings.max_document_bytes},
-        ) from None
+        raise errors.document_too_large(deps.settings.max_document_bytes) from None
     except IntegrityError:
         _forget(deps, stored)
         raise errors.conflict("username-taken", "Username taken", "Choose another username.") from None
@@ -202,7 +199,7 @@ def _record(
         )
         audit.record(
             db,
-            uow_caller(caller),
+            _as_applicant(caller),
             now,
             "registration.submit",
             username=username,
@@ -218,12 +215,13 @@ def _record(
         }
 
 
-def uow_caller(caller: Caller) -> Caller:
-    """The applicant has no account yet; the audit entry names the username instead."""
+def _as_applicant(caller: Caller) -> Caller:
+    """The applicant has no account yet (even if someone logged in sends the form): the audit entry
+    names the username applied for, not the account of whoever is logged in."""
     return Caller(subject=None, session=None, client_ip=caller.client_ip, request_id=caller.request_id)
 
 
-def registration_json(db: Any, registration: Registration) -> dict[str, Any]:
+def registration_json(db: DbSession, registration: Registration) -> dict[str, Any]:
     """A registration as the Help Centre sees it: the application, its documents and the account."""
     documents = db.scalars(
         sa.select(RegistrationDocument).where(RegistrationDocument.registration_id == registration.id)
@@ -254,6 +252,15 @@ def registration_json(db: Any, registration: Registration) -> dict[str, Any]:
     }
 
 
+def get(deps: Deps, registration_id: str) -> dict[str, Any]:
+    """One registration, for the Help Centre."""
+    with deps.unit_of_work() as uow:
+        registration = uow.session.get(Registration, registration_id)
+        if registration is None:
+            raise errors.not_found("registration")
+        return registration_json(uow.session, registration)
+
+
 def pending(deps: Deps, status: str, limit: int, offset: int) -> dict[str, Any]:
     """Applications in ``status``, oldest first (the order the queue is worked in)."""
     with deps.unit_of_work() as uow:
@@ -275,7 +282,7 @@ def pending(deps: Deps, status: str, limit: int, offset: int) -> dict[str, Any]:
         }
 
 
-def _pending_registration(db: Any, registration_id: str) -> Registration:
+def _pending_registration(db: DbSession, registration_id: str) -> Registration:
     registration = db.get(Registration, registration_id, with_for_update=True)
     if registration is None:
         raise errors.not_found("registration")
@@ -330,7 +337,9 @@ def approve(deps: Deps, caller: Caller, officer: Account, registration_id: str) 
         return {**registration_json(db, registration), **answer}
 
 
-def _found_organisation(deps: Deps, uow: Any, officer: Account, details: dict[str, Any], now: Any) -> Branch:
+def _found_organisation(
+    deps: Deps, uow: UnitOfWork, officer: Account, details: dict[str, Any], now: datetime
+) -> Branch:
     organisation = Organisation(
         id=str(uuid.uuid4()),
         name=details["name"],

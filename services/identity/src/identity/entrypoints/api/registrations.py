@@ -30,11 +30,8 @@ def install(app: Flask, deps: Deps) -> None:
                 ]
             )
         if request.mimetype != "multipart/form-data":
-            raise errors.Problem(
-                415,
-                "unsupported-media-type",
-                "Unsupported media type",
-                "Send multipart/form-data: an 'application' JSON part and the documents.",
+            raise errors.unsupported_media_type(
+                "Send multipart/form-data: an 'application' JSON part and the documents."
             )
         raw = request.form.get("application")
         if raw is None and "application" in request.files:
@@ -70,11 +67,7 @@ def install(app: Flask, deps: Deps) -> None:
     @app.get(f"{BASE}/<uuid:registration_id>")
     def get_registration(registration_id: object) -> Response:
         officer()
-        with deps.unit_of_work() as uow:
-            found = uow.session.get(registrations.Registration, str(registration_id))
-            if found is None:
-                raise errors.not_found("registration")
-            return jsonify(registrations.registration_json(uow.session, found))
+        return jsonify(registrations.get(deps, str(registration_id)))
 
     @app.get(f"{BASE}/<uuid:registration_id>/documents/<uuid:document_id>")
     def get_registration_document(registration_id: object, document_id: object) -> Response:
