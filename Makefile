@@ -50,6 +50,7 @@ format: install
 bench: install
 	$(BIN)/python bench/bus.py
 	$(BIN)/python bench/identity.py
+	$(BIN)/python bench/filing.py
 
 clean:
 	rm -rf $(VENV) var

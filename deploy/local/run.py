@@ -475,20 +475,24 @@ def demo_logins_path(settings: Settings) -> Path:
 
 
 def seed_demo(settings: Settings, env: dict[str, str], processes: Processes) -> None:
-    """Create the demo court's accounts the first time this data dir is used (identity does it once)."""
-    log = settings.log_dir / "seed-demo.log"
-    process = processes.spawn(
-        [bin_path("icms-identity"), "seed-demo", "--out", str(demo_logins_path(settings))], env, log
-    )
-    try:
-        code = process.wait(timeout=MIGRATE_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        stop_process(process, "demo seed", 5.0, processes.hurry)
-        raise RunError(
-            f"the demo seed is still running after {MIGRATE_TIMEOUT:.0f} s; log {log}:\n{tail(log)}"
-        ) from None
-    if code != 0:
-        raise RunError(f"the demo seed failed with status {code}; log {log}:\n{tail(log)}")
+    """Seed the demo court the first time this data dir is used: identity's accounts, then filing's
+    cases (each service does it once and skips it afterwards)."""
+    logins = str(demo_logins_path(settings))
+    for service, command in (
+        ("identity", [bin_path("icms-identity"), "seed-demo", "--out", logins]),
+        ("filing", [bin_path("icms-filing"), "seed-demo", "--logins", logins]),
+    ):
+        log = settings.log_dir / f"seed-demo-{service}.log"
+        process = processes.spawn(command, env, log)
+        try:
+            code = process.wait(timeout=MIGRATE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            stop_process(process, "demo seed", 5.0, processes.hurry)
+            raise RunError(
+                f"the {service} demo seed is still running after {MIGRATE_TIMEOUT:.0f} s; log {log}:\n{tail(log)}"
+            ) from None
+        if code != 0:
+            raise RunError(f"the {service} demo seed failed with status {code}; log {log}:\n{tail(log)}")
 
 
 # --- the Procfile -----------------------------------------------------------------------------------

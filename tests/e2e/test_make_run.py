@@ -222,6 +222,7 @@ def test_make_run_starts_every_service_behind_the_gateway_and_stop_leaves_nothin
     logins = {entry["username"]: entry for entry in json.loads((local_run.data_dir / "demo-logins.json").read_text())}
     assert (local_run.data_dir / "demo-logins.json").stat().st_mode & 0o777 == 0o600
     assert "demo-logins.json" in banner
+    tokens = {}
     for name in ("chanlau.pa", "chanlau.clerk", "litigant", "registry.officer"):
         entry = logins[name]
         body = {"username": name, "password": entry["password"]}
@@ -235,6 +236,21 @@ def test_make_run_starts_every_service_behind_the_gateway_and_stop_leaves_nothin
             headers={"Authorization": f"Bearer {login.json()['access_token']}"},
         )
         assert me.status_code == 200 and me.json()["role"] == entry["role"]
+        tokens[name] = login.json()["access_token"]
+
+    # ... and so are its cases: the clerk's personal injuries action, and a letter in the registry's queue.
+    def filing_api(path: str, who: str) -> dict:
+        answer = httpx.get(
+            f"{local_run.base_url}/api/filing/v1{path}", timeout=30, headers={"Authorization": f"Bearer {tokens[who]}"}
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    assert [c["case_type"] for c in filing_api("/cases", "chanlau.clerk")["cases"]] == ["DCPI"]
+    assert [f["title"] for f in filing_api("/review-queue", "registry.officer")["filings"]] == [
+        "Letter to the Court: request for a case management conference"
+    ]
+    assert filing_api("/cases", "litigant")["cases"] == []
 
     # The secret the gateway signs principals with is this data dir's own, readable by its owner only.
     assert (local_run.data_dir / "gateway-secret").stat().st_mode & 0o777 == 0o600

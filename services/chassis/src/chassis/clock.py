@@ -31,3 +31,8 @@ class FixedClock:
 
     def advance(self, by: timedelta) -> None:
         self._at += by
+
+
+def iso(at: datetime) -> str:
+    """An aware instant as the APIs and events write it: ISO 8601 in UTC with a ``Z``."""
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")

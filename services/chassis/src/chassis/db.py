@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 if TYPE_CHECKING:
     from chassis.messaging.envelope import Envelope
@@ -18,6 +19,20 @@ if TYPE_CHECKING:
 #: Execution option asking SQLite to take its write lock when the transaction begins. PostgreSQL
 #: uses row locks (``FOR UPDATE SKIP LOCKED``) instead and ignores it.
 WRITE_LOCK = "icms_write_lock"
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware UTC instant on every backend: SQLite keeps no zone, so one is put back on
+    reading, and comparisons with the clock's aware datetimes stay valid."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        """The stored instant, as an aware UTC datetime."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 def create_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
@@ -56,8 +71,16 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions bound to ``engine`` that keep loaded objects usable after commit."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Sessions bound to ``engine`` that keep loaded objects usable after commit.
+
+    On SQLite every session's transaction begins IMMEDIATE. A transaction that began as a reader and
+    then writes after another connection has committed fails at once with "database is locked"
+    (its snapshot is stale; the busy timeout does not apply), whereas BEGIN IMMEDIATE waits its turn
+    under the busy timeout. Readers are not blocked by it (WAL); writers take turns, as SQLite makes
+    them do anyway. A unit of work must therefore never open a second one while it runs.
+    """
+    bind = engine.execution_options(**{WRITE_LOCK: True}) if is_sqlite(engine) else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
 
 
 class UnitOfWork:
@@ -74,6 +97,7 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._sessions()
+        self._after_commit: list[Callable[[], None]] = []
         return self
 
     def __exit__(
@@ -87,13 +111,42 @@ class UnitOfWork:
         """Queue ``envelope`` for publishing when (and only if) this unit of work commits."""
         self._outbox.add(self.session, envelope)
 
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the change has committed (never if it rolls back), e.g. to count it."""
+        self._after_commit.append(action)
+
+    def begin_nested(self) -> Savepoint:
+        """A savepoint whose rollback also drops the after-commit actions registered since it began."""
+        return Savepoint(self, self.session.begin_nested(), len(self._after_commit))
+
     def commit(self) -> None:
-        """Commit the change and its outbox rows in one transaction."""
+        """Commit the change and its outbox rows in one transaction, then run the after-commit actions."""
         self.session.commit()
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            action()
 
     def rollback(self) -> None:
         """Abandon everything done since the last commit."""
         self.session.rollback()
+
+
+class Savepoint:
+    """Part of a unit of work that can be undone alone (a consumer's one message in a batch)."""
+
+    def __init__(self, uow: UnitOfWork, transaction: SessionTransaction, actions_before: int) -> None:
+        self._uow = uow
+        self._transaction = transaction
+        self._actions_before = actions_before
+
+    def commit(self) -> None:
+        """Keep this part's changes (they still commit or roll back with the unit of work)."""
+        self._transaction.commit()
+
+    def rollback(self) -> None:
+        """Undo this part's changes and forget its after-commit actions."""
+        self._transaction.rollback()
+        del self._uow._after_commit[self._actions_before :]
 
 
 def ensure_database(url: str) -> None:

@@ -20,6 +20,9 @@ http_duration = Histogram(
     ["service", "method", "route"],
     buckets=LATENCY_BUCKETS,
 )
+filings = Counter(
+    "icms_filings_total", "Filings by court, channel and what became of them", ["court", "channel", "outcome"]
+)
 messages_published = Counter(
     "icms_messages_published_total", "Events the relay tried to publish", ["service", "type", "outcome"]
 )

@@ -38,7 +38,7 @@ from chassis.migrations import upgrade
 from chassis.web.app import create_service_app
 from chassis.web.health import broker_check, database_check
 from chassis.web.principal import gateway_secret, install_principal
-from chassis.worker import run_worker
+from chassis.worker import Job, run_worker
 
 if TYPE_CHECKING:
     from chassis.storage import DocumentStore, S3Settings
@@ -136,6 +136,7 @@ class ServiceDescription:
     inbox_table: sa.Table
     topology: ServiceTopology
     handlers: Mapping[str, Handler] = field(default_factory=dict)
+    jobs: Sequence[Job] = ()
 
 
 class Runtime:
@@ -247,7 +248,7 @@ def command_line(bootstrap: Callable[[], Runtime], argv: Sequence[str] | None = 
         if runtime.settings.worker_metrics_port:
             # The worker's relay and consumer metrics, for Prometheus to scrape like a web process's.
             start_http_server(runtime.settings.worker_metrics_port, addr=runtime.settings.worker_metrics_host)
-        run_worker(runtime.relay(), runtime.consumer())
+        run_worker(runtime.relay(), runtime.consumer(), jobs=runtime.description.jobs)
     elif args.command == "relay":
         run_worker(runtime.relay(), None)
     elif args.command == "dead-letters":

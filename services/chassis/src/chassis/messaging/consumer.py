@@ -171,7 +171,7 @@ class MessageHandling:
         envelope, delivery = item.envelope, item.delivery
         started = time.perf_counter()
         with logs.bound(message_id=envelope.id, correlation_id=envelope.correlationid):
-            savepoint = uow.session.begin_nested()
+            savepoint = uow.begin_nested()
             try:
                 if delivery.redelivered:
                     self._inbox.forget_starts(uow.session, delivery.queue, envelope.id)

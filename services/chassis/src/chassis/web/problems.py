@@ -49,6 +49,41 @@ class Problem(Exception):
         return document
 
 
+def invalid(errors: list[FieldError], detail: str = "The request has invalid fields.") -> Problem:
+    """A 400 naming every bad field."""
+    return Problem(400, "invalid-request", "Invalid request", detail, errors=errors)
+
+
+def invalid_field(field: str, message: str) -> Problem:
+    """A 400 naming one bad field."""
+    return invalid([FieldError(field, message)])
+
+
+def unsupported_media_type(detail: str) -> Problem:
+    """A 415: the body is not of a media type the endpoint reads."""
+    return Problem(415, "unsupported-media-type", "Unsupported media type", detail)
+
+
+def unauthenticated(detail: str = "Log in first: this needs a valid access token.") -> Problem:
+    """A 401: the endpoint needs a logged-in caller."""
+    return Problem(401, "unauthenticated", "Authentication required", detail)
+
+
+def forbidden(detail: str) -> Problem:
+    """A 403: the caller is known but its role may not do this."""
+    return Problem(403, "forbidden", "Not allowed", detail)
+
+
+def not_found(what: str) -> Problem:
+    """A 404 for ``what``; also the answer to outsiders, so they cannot tell what exists."""
+    return Problem(404, "not-found", "Not found", f"No such {what}.")
+
+
+def conflict(kind: str, title: str, detail: str) -> Problem:
+    """A 409: the request clashes with the current state (``kind`` names the clash)."""
+    return Problem(409, kind, title, detail)
+
+
 def problem_response(problem: Problem) -> Response:
     """``problem`` as a Flask response with the problem+json media type."""
     response = jsonify(problem.body())

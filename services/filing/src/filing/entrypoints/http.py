@@ -6,11 +6,18 @@ from flask import Flask
 
 from chassis import logs
 from chassis.service import Runtime
-from filing.bootstrap import bootstrap
+from filing.bootstrap import bootstrap, wire
+from filing.entrypoints.api import calendar, cases, filings, inbox, reference, registry
 
 
 def create_app(runtime: Runtime | None = None) -> Flask:
-    """Filing's Flask app."""
+    """Filing's Flask app: the chassis's conventions plus filing's routes."""
     runtime = runtime or bootstrap()
+    deps = wire(runtime)
     logs.configure(runtime.description.name, runtime.settings.log_level)
-    return runtime.web_app()
+    app = runtime.web_app()
+    # A body larger than every document at its limit is refused before it is read (413).
+    app.config["MAX_CONTENT_LENGTH"] = deps.settings.max_request_bytes
+    for module in (reference, calendar, cases, filings, registry, inbox):
+        module.install(app, deps)
+    return app

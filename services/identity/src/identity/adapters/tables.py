@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from chassis.db import UtcDateTime
 from chassis.messaging.tables import add_messaging_tables
 
 metadata = sa.MetaData()
 outbox, inbox = add_messaging_tables(metadata)
-
-
-class UtcDateTime(sa.TypeDecorator[datetime]):
-    """A timezone-aware UTC instant on every backend: SQLite keeps no zone, so one is put back on
-    reading, and comparisons with the clock's aware datetimes stay valid."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
 
 
 Id = sa.String(36)

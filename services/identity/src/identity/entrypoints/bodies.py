@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from flask import request
-from jsonschema import Draft202012Validator
-
-from chassis.web.problems import FieldError
+from chassis.web.bodies import ID, NO_NUL, json_body, parse_json, validate
+from chassis.web.bodies import closed_object as _object
+from chassis.web.bodies import text as _text
 from identity.domain.limits import CEILING, LIMIT_NAMES
 from identity.domain.roles import EMPOWERMENTS, ORGANISATION_ROLES, ORGANISATION_TYPES
-from identity.service_layer import errors
-
-#: Text of any kind but NUL, which no database stores in text (PostgreSQL refuses it outright).
-NO_NUL = "^[^\\x00]*$"
-
-
-def _text(max_length: int, min_length: int = 1) -> dict[str, Any]:
-    return {"type": "string", "minLength": min_length, "maxLength": max_length, "pattern": NO_NUL}
-
 
 USERNAME = _text(64, 3)
 PASSWORD = _text(1024)  # the password rules give the precise answer; this only bounds the work
 EMAIL = {"type": "string", "maxLength": 254, "pattern": r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"}
-ID = {"type": "string", "pattern": "^[0-9a-f-]{36}$"}
-
-
-def _object(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
 
 
 APPLICATION = _object(
@@ -91,30 +73,4 @@ DECISION = _object([], {"note": _text(1000, 0)})
 ASSIGNMENT = _object(["case_id", "account_id"], {"case_id": ID, "account_id": ID})
 
 
-def validate(document: Any, schema: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``document`` if it matches ``schema``; otherwise a 400 naming every bad field."""
-    found = sorted(Draft202012Validator(schema).iter_errors(document), key=lambda e: list(e.absolute_path))
-    if found:
-        raise errors.invalid([FieldError(_pointer(prefix, e.absolute_path), e.message[:300]) for e in found])
-    return document
-
-
-def _pointer(prefix: str, path: Any) -> str:
-    return ".".join([prefix, *(str(p) for p in path)] if prefix else [str(p) for p in path])
-
-
-def parse_json(text: str | bytes, schema: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Decode and validate a JSON text."""
-    try:
-        document = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
-        raise errors.invalid([FieldError(prefix, "is not valid JSON")], "The body is not valid JSON.") from None
-    return validate(document, schema, prefix)
-
-
-def json_body(schema: dict[str, Any]) -> dict[str, Any]:
-    """The request's JSON body, validated; an empty body counts as ``{}``."""
-    if not request.mimetype == "application/json" and request.content_length:
-        raise errors.unsupported_media_type("Send application/json.")
-    raw = request.get_data(cache=False)
-    return parse_json(raw or b"{}", schema)
+__all__ = ["json_body", "parse_json", "validate"]

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pyotp
+import sqlalchemy as sa
 
-from identity.adapters.tables import Account
+from identity.adapters.tables import Account, Organisation
 from identity.domain.roles import HELP_CENTRE_OFFICER, REGISTRY_OFFICER, SYSTEM_ADMIN
 from identity.service_layer import organisations, registrations
 from identity.service_layer.deps import Caller, Deps
@@ -111,11 +112,24 @@ def seed(deps: Deps, out: Path) -> list[dict[str, Any]]:
     registrations.approve(deps, SEED, officer, litigant["id"])
     logins.append({"username": "litigant", "password": iu_password, "role": "IU", "totp_secret": None})
 
+    _identify(deps, logins)
     out.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         json.dump(logins, handle, indent=2)
     return logins
+
+
+def _identify(deps: Deps, logins: list[dict[str, Any]]) -> None:
+    """Add each login's account and organisation, so other services can seed the demo court's cases."""
+    with deps.unit_of_work() as uow:
+        for login in logins:
+            account = uow.session.scalar(sa.select(Account).where(Account.username == login["username"]))
+            assert account is not None, login["username"]
+            organisation = uow.session.get(Organisation, account.organisation_id) if account.organisation_id else None
+            login["account_id"] = account.id
+            login["organisation_id"] = account.organisation_id
+            login["organisation_name"] = organisation.name if organisation else None
 
 
 def _documents(*kinds: str) -> list[registrations.Upload]:

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from chassis.web.problems import FieldError, Problem
+from chassis.web.problems import (
+    Problem,
+    conflict,
+    forbidden,
+    invalid,
+    invalid_field,
+    not_found,
+    unauthenticated,
+    unsupported_media_type,
+)
 
-
-def unauthenticated(detail: str = "Log in first: this needs a valid access token.") -> Problem:
-    return Problem(401, "unauthenticated", "Authentication required", detail)
+__all__ = [
+    "conflict",
+    "forbidden",
+    "invalid",
+    "invalid_field",
+    "not_found",
+    "unauthenticated",
+    "unsupported_media_type",
+]
 
 
 def invalid_credentials() -> Problem:
@@ -21,26 +36,6 @@ def invalid_credentials() -> Problem:
     )
 
 
-def forbidden(detail: str) -> Problem:
-    return Problem(403, "forbidden", "Not allowed", detail)
-
-
-def not_found(what: str) -> Problem:
-    return Problem(404, "not-found", "Not found", f"No such {what}.")
-
-
-def invalid(errors: list[FieldError], detail: str = "The request has invalid fields.") -> Problem:
-    return Problem(400, "invalid-request", "Invalid request", detail, errors=errors)
-
-
-def invalid_field(field: str, message: str) -> Problem:
-    return invalid([FieldError(field, message)])
-
-
-def conflict(kind: str, title: str, detail: str) -> Problem:
-    return Problem(409, kind, title, detail)
-
-
 def limit_reached(what: str, limit: int) -> Problem:
     return Problem(
         409,
@@ -49,10 +44,6 @@ def limit_reached(what: str, limit: int) -> Problem:
         f"The organisation already has its maximum of {limit} {what}; the PA may ask the court for more.",
         extra={"limit": limit},
     )
-
-
-def unsupported_media_type(detail: str) -> Problem:
-    return Problem(415, "unsupported-media-type", "Unsupported media type", detail)
 
 
 def document_too_large(limit: int) -> Problem:

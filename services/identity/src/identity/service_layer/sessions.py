@@ -60,27 +60,28 @@ def login(deps: Deps, caller: Caller, username: str, password: str, code: str | 
         locked = throttle is not None and throttle.locked_until is not None and throttle.locked_until > now
         step = _second_factor(account, code, now) if password_ok and account is not None else None
         refusal = _refusal(account, password_ok, step, locked)
-        if refusal is not None:
-            uow.rollback()
-            _record_failure(deps, caller, name, account, refusal, now)
-            raise errors.invalid_credentials()
-        assert account is not None
-        if throttle is not None:
-            db.delete(throttle)
-        if not isinstance(step, bool):  # a TOTP step (True means no code was needed)
-            account.totp_last_step = step
-        tokens = _open_session(deps, db, account, caller, now)
-        audit.record(
-            db,
-            caller,
-            now,
-            "session.login",
-            actor=account,
-            organisation_id=account.organisation_id,
-            target=("session", tokens.session_id),
-        )
-        uow.commit()
-        return tokens
+        if refusal is None:
+            assert account is not None
+            if throttle is not None:
+                db.delete(throttle)
+            if not isinstance(step, bool):  # a TOTP step (True means no code was needed)
+                account.totp_last_step = step
+            tokens = _open_session(deps, db, account, caller, now)
+            audit.record(
+                db,
+                caller,
+                now,
+                "session.login",
+                actor=account,
+                organisation_id=account.organisation_id,
+                target=("session", tokens.session_id),
+            )
+            uow.commit()
+            return tokens
+        who = (account.id, account.organisation_id) if account else (None, None)
+    # Recorded once the login's own transaction has ended, so the two never wait on each other.
+    _record_failure(deps, caller, name, who, refusal, now)
+    raise errors.invalid_credentials()
 
 
 def _second_factor(account: Account, code: str | None, now: datetime) -> int | bool | None:
@@ -108,7 +109,7 @@ def _refusal(account: Account | None, password_ok: bool, step: int | bool | None
 
 
 def _record_failure(
-    deps: Deps, caller: Caller, name: str, account: Account | None, refusal: str, now: datetime
+    deps: Deps, caller: Caller, name: str, who: tuple[str | None, str | None], refusal: str, now: datetime
 ) -> None:
     """Count the failure against the username and audit it, in a transaction of its own."""
     for attempt in (1, 2):
@@ -122,8 +123,8 @@ def _record_failure(
                 "session.login",
                 username=name,
                 outcome="failure",
-                actor_id=account.id if account else None,
-                organisation_id=account.organisation_id if account else None,
+                actor_id=who[0],
+                organisation_id=who[1],
                 detail={"reason": refusal},
             )
             try:

@@ -29,17 +29,6 @@ def account(deps: Deps) -> Account:
         return found
 
 
-def int_arg(name: str, default: int, low: int, high: int) -> int:
-    """An integer query parameter within bounds, else 400."""
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    # isdecimal() alone would let through digits such as '²' that int() refuses.
-    if not (raw.isascii() and raw.isdecimal()) or not low <= int(raw) <= high:
-        raise errors.invalid_field(name, f"must be an integer from {low} to {high}")
-    return int(raw)
-
-
 def text_args(*names: str) -> dict[str, str]:
     """Plain-text filters from the query string (bounded, so nothing absurd reaches a query)."""
     found = {}

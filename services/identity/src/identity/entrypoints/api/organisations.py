@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, Response, jsonify, request
 
+from chassis.web.queries import int_arg
 from identity.entrypoints import bodies
-from identity.entrypoints.api.common import account, caller, int_arg, text_args
+from identity.entrypoints.api.common import account, caller, text_args
 from identity.service_layer import case_assignments, errors, organisations
 from identity.service_layer.deps import Deps
 

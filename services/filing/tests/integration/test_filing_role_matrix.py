@@ -1,0 +1,296 @@
+"""Who may call each of filing's endpoints, as one table: every endpoint against every kind of caller.
+
+The scene, built once for the module: a litigant in person (IU) started DCPI 1/2026 and is its
+plaintiff; Chan & Co came on the record for the defendant by an acknowledgement of service and has
+one of its organisation users assigned to the case. The IU has a writ on the docket, letters waiting
+in the registry's queue and one rejected letter.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import form_examples
+import pdf_samples
+import pytest
+from filing_testkit import API, Caller, World
+from werkzeug.test import TestResponse
+
+from chassis.clock import iso
+from chassis.testing.infra import scratch_database
+from chassis.testing.s3 import remove_bucket
+from chassis.testing.skeleton import settings_for
+
+# Callers (columns):
+#   anon      no login
+#   iu_party  IU who started the case and is its plaintiff
+#   iu_other  IU with nothing to do with the case
+#   ou_on     OU of Chan & Co (on the record), assigned to the case
+#   ou_off    OU of Chan & Co, not assigned
+#   ou_else   OU of another firm
+#   pa, sa    Chan & Co's primary and secondary administrators
+#   registry  registry officer;  help  Help Centre officer;  admin  system administrator
+#
+# Outcomes: 401 log in first; 403 this role may not do this at all; 404 not the caller's to see (so
+# outsiders cannot tell it exists); 200/201 done.
+MATRIX = """
+action                    anon  iu_party  iu_other  ou_on  ou_off  ou_else  pa   sa   registry  help  admin
+list_case_types           200   200       200       200    200     200      200  200  200       200   200
+list_forms                200   200       200       200    200     200      200  200  200       200   200
+get_form                  200   200       200       200    200     200      200  200  200       200   200
+list_document_types       200   200       200       200    200     200      200  200  200       200   200
+list_rejection_reasons    200   200       200       200    200     200      200  200  200       200   200
+deemed_receipt            200   200       200       200    200     200      200  200  200       200   200
+list_closures             200   200       200       200    200     200      200  200  200       200   200
+declare_closure           401   403       403       403    403     403      403  403  201       403   403
+start_case                401   201       201       201    201     201      403  403  403       403   403
+list_cases                401   200       200       200    200     200      200  200  200       200   200
+get_case                  401   200       404       200    404     404      404  404  200       404   404
+file_into_case            401   201       404       201    404     404      403  403  403       403   403
+list_filings              401   200       200       200    200     200      200  200  200       200   200
+get_docketed_filing       401   200       404       200    404     404      404  404  200       404   404
+get_rejected_filing       401   200       404       404    404     404      404  404  200       404   404
+download_document         401   200       404       200    404     404      404  404  200       404   404
+copy_rejected_filing      401   201       404       404    404     404      403  403  403       403   403
+list_inbox                401   200       200       200    200     200      200  200  200       200   200
+mark_message_read         401   200       404       404    404     404      404  404  404       404   404
+mark_message_unread       401   200       404       404    404     404      404  404  404       404   404
+review_queue              401   403       403       403    403     403      403  403  200       403   403
+accept_filing             401   403       403       403    403     403      403  403  200       403   403
+reject_filing             401   403       403       403    403     403      403  403  200       403   403
+upload_paper_filing       401   403       403       403    403     403      403  403  201       403   403
+list_restriction_orders   401   403       403       403    403     403      403  403  200       403   403
+record_restriction_order  401   403       403       403    403     403      403  403  201       403   403
+revoke_restriction_order  401   403       403       403    403     403      403  403  200       403   403
+"""
+
+WRIT = form_examples.writ_dcpi()
+PROBLEM_KINDS = {401: "unauthenticated", 403: "forbidden", 404: "not-found"}
+
+
+def _cells(table: str) -> list[tuple[str, str, int]]:
+    header, *rows = [line.split() for line in table.strip().splitlines()]
+    roles = header[1:]
+    cells = []
+    for action, *statuses in rows:
+        assert len(statuses) == len(roles), f"row {action} has {len(statuses)} cells for {len(roles)} callers"
+        cells.extend((action, role, int(status)) for role, status in zip(roles, statuses, strict=True))
+    return cells
+
+
+CELLS = _cells(MATRIX)
+
+
+@dataclass
+class Scene:
+    world: World
+    callers: dict[str, Caller | None]
+    case_id: str
+    docketed: dict[str, Any]
+    rejected: dict[str, Any]
+    to_accept: str
+    to_reject: str
+    message_id: str
+    restriction_order_id: str
+
+    @property
+    def registry(self) -> Caller:
+        registry = self.callers["registry"]
+        assert registry is not None
+        return registry
+
+    def letter(self, title: str = "Letter to the court") -> dict[str, Any]:
+        return {"case_id": self.case_id, "title": title, "lead": {"document_type": "letter"}}
+
+
+def _multipart(metadata: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "data": {"metadata": json.dumps(metadata), "lead": (io.BytesIO(pdf_samples.pdf_bytes(1, "Letter")), "l.pdf")},
+        "content_type": "multipart/form-data",
+    }
+
+
+def _build(world: World) -> Scene:
+    firm = world.firm("Chan & Co")
+    other_firm = world.firm("Other LLP")
+    callers: dict[str, Caller | None] = {
+        "anon": None,
+        "iu_party": world.caller("IU"),
+        "iu_other": world.caller("IU"),
+        "ou_on": world.caller("OU", firm),
+        "ou_off": world.caller("OU", firm),
+        "ou_else": world.caller("OU", other_firm),
+        "pa": world.caller("PA", firm),
+        "sa": world.caller("SA", firm),
+        "registry": world.caller("registry_officer"),
+        "help": world.caller("help_centre_officer"),
+        "admin": world.caller("system_admin"),
+    }
+    litigant, clerk, registry = callers["iu_party"], callers["ou_on"], callers["registry"]
+    assert litigant is not None and clerk is not None and registry is not None
+
+    case = world.start_case(litigant, "DCPI")
+    case_id, defendant_id = case["case_id"], case["parties"][1]["party_id"]
+    writ = case["filing"]
+    world.pay(writ, world.order_for(writ))
+    docketed = world.ok("POST", f"/filings/{writ['filing_id']}/accept", registry, json={})
+
+    acknowledgement = world.file(
+        clerk,
+        {
+            "case_id": case_id,
+            "title": "Acknowledgement of service",
+            "lead": {"document_type": "acknowledgement_of_service"},
+            "acting_for": defendant_id,
+        },
+    )
+    assert acknowledgement.status_code == 201, acknowledgement.get_data(as_text=True)
+    world.ok("POST", f"/filings/{acknowledgement.get_json()['filing_id']}/accept", registry, json={})
+    world.assign(case_id, firm, clerk)
+
+    letter = {"case_id": case_id, "title": "Letter to the court", "lead": {"document_type": "letter"}}
+    to_accept, to_reject, rejected = (world.file(litigant, letter).get_json() for _ in range(3))
+    rejected = world.ok(
+        "POST", f"/filings/{rejected['filing_id']}/reject", registry, json={"reasons": ["unsigned"], "message": "Sign"}
+    )
+    message_id = world.ok("GET", "/inbox", litigant)["messages"][0]["message_id"]
+    order = world.ok(
+        "POST",
+        "/restriction-orders",
+        registry,
+        201,
+        json={"name": "Nobody In This Case", "order_reference": "HCMP 1/2020", "made_on": "2020-01-02"},
+    )
+    return Scene(
+        world=world,
+        callers=callers,
+        case_id=case_id,
+        docketed=docketed,
+        rejected=rejected,
+        to_accept=to_accept["filing_id"],
+        to_reject=to_reject["filing_id"],
+        message_id=message_id,
+        restriction_order_id=order["order_id"],
+    )
+
+
+@pytest.fixture(scope="module")
+def scene(postgres_server: str, rabbitmq: Any, s3_settings: Any, s3_client: Any) -> Iterator[Scene]:
+    """One filing service and one scene for every cell: the database, vhost and bucket live as long as
+    the module (the chassis's own fixtures of those are per test)."""
+    with ExitStack() as stack:
+        vhost = f"t_{uuid.uuid4().hex[:12]}"
+        rabbitmq.add_vhost(vhost)
+        stack.callback(rabbitmq.delete_vhost, vhost)
+        bucket = f"t-filing-role-matrix-{uuid.uuid4().hex[:12]}"
+        s3_client.make_bucket(bucket)
+        stack.callback(remove_bucket, s3_client, bucket)
+        database = stack.enter_context(scratch_database(postgres_server))
+        world = World(settings_for("filing", database, rabbitmq.url(vhost), s3_settings, bucket, uses_storage=True))
+        stack.callback(world.close)
+        yield _build(world)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One call of the matrix: the path (below the API base) and body, both from the scene."""
+
+    method: str
+    path: Callable[[Scene], str]
+    body: Callable[[Scene], dict[str, Any]] = lambda s: {"json": {}}
+
+    def __call__(self, scene: Scene, who: Caller | None) -> TestResponse:
+        extra = self.body(scene) if self.method == "POST" else {}
+        return scene.world.call(self.method, self.path(scene), who, **extra)
+
+
+def _json(body: dict[str, Any]) -> Callable[[Scene], dict[str, Any]]:
+    return lambda s: {"json": body}
+
+
+def _content(s: Scene) -> str:
+    document = s.docketed["documents"][0]["document_id"]
+    return f"/filings/{s.docketed['filing_id']}/documents/{document}/content"
+
+
+def _paper(s: Scene) -> dict[str, Any]:
+    return _multipart({**s.letter("Letter handed in"), "received_at": iso(s.world.clock.now())})
+
+
+ACTIONS: dict[str, Endpoint] = {
+    "list_case_types": Endpoint("GET", lambda s: "/case-types"),
+    "list_forms": Endpoint("GET", lambda s: "/forms"),
+    "get_form": Endpoint("GET", lambda s: "/forms/writ_dcpi"),
+    "list_document_types": Endpoint("GET", lambda s: "/document-types"),
+    "list_rejection_reasons": Endpoint("GET", lambda s: "/rejection-reasons"),
+    "deemed_receipt": Endpoint("GET", lambda s: "/calendar/deemed-receipt?at=2026-11-21T03:00:00Z"),
+    "list_closures": Endpoint("GET", lambda s: "/calendar/closures"),
+    # A closure far ahead of anything the scene files, so the cells do not move each other's times.
+    "declare_closure": Endpoint(
+        "POST",
+        lambda s: "/calendar/closures",
+        _json({"starts_at": "2027-07-05T01:00:00Z", "ends_at": "2027-07-05T05:00:00Z", "reason": "other"}),
+    ),
+    "start_case": Endpoint("POST", lambda s: "/cases", lambda s: {"json": {"case_type": "DCPI", "form": WRIT}}),
+    "list_cases": Endpoint("GET", lambda s: "/cases"),
+    "get_case": Endpoint("GET", lambda s: f"/cases/{s.case_id}"),
+    "file_into_case": Endpoint("POST", lambda s: "/filings", lambda s: _multipart(s.letter())),
+    "list_filings": Endpoint("GET", lambda s: "/filings"),
+    "get_docketed_filing": Endpoint("GET", lambda s: f"/filings/{s.docketed['filing_id']}"),
+    "get_rejected_filing": Endpoint("GET", lambda s: f"/filings/{s.rejected['filing_id']}"),
+    "download_document": Endpoint("GET", _content),
+    "copy_rejected_filing": Endpoint("POST", lambda s: f"/filings/{s.rejected['filing_id']}/copy"),
+    "list_inbox": Endpoint("GET", lambda s: "/inbox"),
+    "mark_message_read": Endpoint("POST", lambda s: f"/inbox/{s.message_id}/read"),
+    "mark_message_unread": Endpoint("POST", lambda s: f"/inbox/{s.message_id}/unread"),
+    "review_queue": Endpoint("GET", lambda s: "/review-queue"),
+    "accept_filing": Endpoint("POST", lambda s: f"/filings/{s.to_accept}/accept"),
+    "reject_filing": Endpoint(
+        "POST", lambda s: f"/filings/{s.to_reject}/reject", _json({"reasons": ["illegible"], "message": "Rescan."})
+    ),
+    "upload_paper_filing": Endpoint("POST", lambda s: "/paper-filings", _paper),
+    "list_restriction_orders": Endpoint("GET", lambda s: "/restriction-orders"),
+    "record_restriction_order": Endpoint(
+        "POST",
+        lambda s: "/restriction-orders",
+        _json({"name": "Someone Else Entirely", "order_reference": "HCMP 2/2020", "made_on": "2020-01-02"}),
+    ),
+    "revoke_restriction_order": Endpoint("POST", lambda s: f"/restriction-orders/{s.restriction_order_id}/revoke"),
+}
+
+
+def test_the_matrix_covers_every_endpoint_and_every_caller(scene: Scene) -> None:
+    urls = scene.world.app.url_map.bind("localhost")
+    every = {rule.endpoint for rule in scene.world.app.url_map.iter_rules() if rule.rule.startswith(API)}
+    covered = {
+        urls.match(API + endpoint.path(scene).split("?")[0], endpoint.method)[0] for endpoint in ACTIONS.values()
+    }
+    assert covered == every
+    assert {action for action, _, _ in CELLS} == set(ACTIONS)
+    assert {role for _, role, _ in CELLS} == set(scene.callers)
+
+
+@pytest.mark.parametrize(("action", "role", "status"), CELLS, ids=[f"{a}-{r}" for a, r, _ in CELLS])
+def test_each_caller_gets_what_the_rules_allow(scene: Scene, action: str, role: str, status: int) -> None:
+    response = ACTIONS[action](scene, scene.callers[role])
+    assert response.status_code == status, response.get_data(as_text=True)
+    if status in PROBLEM_KINDS:
+        assert response.mimetype == "application/problem+json"
+        assert response.get_json()["type"] == f"urn:icms:problem:{PROBLEM_KINDS[status]}"
+
+
+# Who finds the scene's case in GET /cases.
+SEES_THE_CASE = {"iu_party": True, "ou_on": True, "registry": True, "iu_other": False, "ou_off": False,
+                 "ou_else": False, "pa": False, "sa": False, "help": False, "admin": False}  # fmt: skip
+
+
+@pytest.mark.parametrize(("role", "sees"), SEES_THE_CASE.items())
+def test_the_case_list_shows_the_case_only_to_those_who_may_open_it(scene: Scene, role: str, sees: bool) -> None:
+    listed = scene.world.ok("GET", "/cases?limit=200", scene.callers[role])["cases"]
+    assert (scene.case_id in [c["case_id"] for c in listed]) is sees
