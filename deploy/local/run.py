@@ -678,6 +678,8 @@ def service_env(settings: Settings) -> dict[str, str]:
             "ICMS_DATA_DIR": str(settings.data_dir),
             "ICMS_AMQP_URL": settings.amqp_url,
             "ICMS_GATEWAY_SECRET": gateway_secret(settings.data_dir),
+            # Where a browser reaches the system: payments sends payers to its hosted page there.
+            "ICMS_PUBLIC_URL": os.environ.get("ICMS_PUBLIC_URL", settings.gateway_url),
             "PYTHONUNBUFFERED": "1",  # log lines reach the log as they happen
             MARKER: str(settings.data_dir),
         }

@@ -23,6 +23,10 @@ http_duration = Histogram(
 filings = Counter(
     "icms_filings_total", "Filings by court, channel and what became of them", ["court", "channel", "outcome"]
 )
+payments = Counter("icms_payments_total", "Payments by method and outcome", ["method", "outcome"])
+payment_amount = Counter(
+    "icms_payment_amount_cents_total", "Money moved, in cents, by method and outcome", ["method", "outcome"]
+)
 messages_published = Counter(
     "icms_messages_published_total", "Events the relay tried to publish", ["service", "type", "outcome"]
 )

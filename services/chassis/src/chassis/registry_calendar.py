@@ -4,17 +4,21 @@ The rule (DOMAIN.md section 5): a document or fee that arrives while the registr
 received at the next instant the registry is open. The registry is open inside its opening hours
 (local time, Asia/Hong_Kong), except on general holidays and during closures the registry declares
 (typhoon signal 8, black rainstorm, by direction). Everything here is pure: the caller brings the
-opening hours (data), the holiday calendar and the declared closures.
+opening hours (data), the holiday calendar and the declared closures. The Judiciary's opening hours
+are data beside this module (``registry_hours.json``), read by ``judiciary_opening_hours``, so filing
+deems a filing's time and payments a payment's by the same hours.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from importlib import resources
 from itertools import pairwise
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -290,3 +294,9 @@ def hong_kong_general_holidays() -> Callable[[date], str | None]:
         return of_year(day.year).get(day)
 
     return holiday
+
+
+def judiciary_opening_hours() -> OpeningHours:
+    """The registry's opening hours, from the data shipped with this module."""
+    raw = json.loads(resources.files("chassis").joinpath("registry_hours.json").read_text("utf-8"))
+    return OpeningHours.from_mapping(raw)

@@ -15,6 +15,7 @@ from chassis.registry_calendar import (
     RegistryCalendar,
     Session,
     hong_kong_general_holidays,
+    judiciary_opening_hours,
 )
 
 HK = ZoneInfo("Asia/Hong_Kong")
@@ -358,3 +359,11 @@ def test_a_later_filing_is_never_deemed_received_earlier(
     at, closures = scenario
     cal = calendar(*closures)
     assert cal.deemed_receipt(at) <= cal.deemed_receipt(at + timedelta(seconds=seconds_later))
+
+
+def test_the_judiciary_registry_is_open_weekdays_0845_to_1300_and_1400_to_1730_closed_at_weekends() -> None:
+    hours = judiciary_opening_hours()
+    weekday = (Session(time(8, 45), time(13, 0)), Session(time(14, 0), time(17, 30)))
+    assert hours.zone == ZoneInfo("Asia/Hong_Kong")
+    assert hours.sessions == (weekday, weekday, weekday, weekday, weekday, (), ())
+    assert hours.sessions_on(date(2026, 11, 21)) == () == hours.sessions_on(date(2026, 11, 22))  # Sat, Sun

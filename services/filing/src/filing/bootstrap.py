@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from importlib import resources
 
 from chassis.clock import Clock
 from chassis.messaging.consumer import Handler
-from chassis.registry_calendar import OpeningHours
+from chassis.registry_calendar import judiciary_opening_hours
 from chassis.service import Runtime, ServiceDescription, ServiceSettings
 from chassis.worker import Job
 from filing import config
 from filing.adapters import tables
 from filing.config import FilingSettings
 from filing.domain.catalogue import catalogue
-from filing.service_layer import fees, identity_events, review
+from filing.service_layer import fees, identity_events, receipts, review
 from filing.service_layer.deps import Deps
 from filing.topology import topology
 
@@ -47,6 +45,7 @@ def bootstrap(settings: ServiceSettings | None = None, clock: Clock | None = Non
             "payments.order.created.v1": lambda envelope, uow: fees.order_created(deps, envelope, uow),
             "payments.order.paid.v1": lambda envelope, uow: fees.order_paid(deps, envelope, uow),
             "payments.order.expired.v1": lambda envelope, uow: fees.order_expired(deps, envelope, uow),
+            "payments.receipt.issued.v1": lambda envelope, uow: receipts.receipt_issued(deps, envelope, uow),
         }
     )
     every = deps.settings.job_interval_seconds
@@ -61,10 +60,9 @@ def bootstrap(settings: ServiceSettings | None = None, clock: Clock | None = Non
 
 def wire(runtime: Runtime, settings: FilingSettings | None = None) -> Deps:
     """What filing's use cases need, on ``runtime``; filing's own settings from the environment."""
-    hours = json.loads(resources.files("filing.data").joinpath("registry_hours.json").read_text("utf-8"))
     return Deps(
         runtime=runtime,
         settings=settings or config.load_filing(service=runtime.settings),
         catalogue=catalogue(),
-        hours=OpeningHours.from_mapping(hours),
+        hours=judiciary_opening_hours(),
     )

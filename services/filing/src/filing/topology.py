@@ -1,5 +1,5 @@
 """Everything filing declares on the broker: its exchange ``filing.events``, its queue of identity's
-events (organisations, case assignments) and its queue of payments' order events."""
+events (organisations, case assignments) and its queue of payments' order and receipt events."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from chassis.messaging.topology import ServiceTopology, Subscription
 from filing.config import SERVICE
 
 IDENTITY_ROUTING_KEYS = ("identity.organisation.created.v1", "identity.case_assignment.changed.v1")
-PAYMENTS_ROUTING_KEYS = ("payments.order.created.v1", "payments.order.paid.v1", "payments.order.expired.v1")
+PAYMENTS_ROUTING_KEYS = (
+    "payments.order.created.v1",
+    "payments.order.paid.v1",
+    "payments.order.expired.v1",
+    "payments.receipt.issued.v1",
+)
 
 
 def topology() -> ServiceTopology:

@@ -1,6 +1,6 @@
 """Identity's and payments' events as filing takes them in: who is assigned to a case, what a firm is
-called, fees ordered and paid; through the real consumer a duplicate changes nothing, and filing's
-own events leave through the relay."""
+called, fees ordered and paid, receipts for the payer's inbox; through the real consumer a duplicate
+changes nothing, and filing's own events leave through the relay."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from chassis.clock import iso
 from chassis.messaging.envelope import Envelope
 from chassis.testing.polling import wait_until
 from chassis.worker import run_worker
+from filing.adapters import tables
 
 CAUGHT = "test.filing-events"
 WRIT_FEE = {"code": "DC.WRIT", "description": "Writ of summons", "quantity": 1, "unit_cents": 63_000,
@@ -251,3 +252,126 @@ def test_payments_events_through_the_broker_ask_for_the_fee_once_and_receive_the
     received = next(e for e in events if e["type"] == "filing.filing.received")
     assert received["causationid"] == paid.id
     assert received["data"]["payment_order_id"] == order_id
+
+
+# Receipts -------------------------------------------------------------------------------------------
+
+
+def receipt_issued(
+    world: World,
+    number: str,
+    payer: Caller | None,
+    *,
+    kind: str = "payment",
+    order_id: str | None = None,
+    deposit_account_id: str | None = None,
+    method: str = "card",
+    amount_cents: int = 63_000,
+) -> Envelope:
+    """Payments announcing a receipt it has rendered and stored."""
+    return world.event(
+        "payments.receipt.issued",
+        number,
+        receipt_number=number,
+        kind=kind,
+        order_id=order_id,
+        deposit_account_id=deposit_account_id,
+        payer_account_id=payer.id if payer else None,
+        organisation_id=payer.principal.organisation if payer else None,
+        amount_cents=amount_cents,
+        currency="HKD",
+        method=method,
+        issued_at=iso(world.clock.now()),
+        document={
+            "key": f"receipts/{number}.pdf",
+            "sha256": "3f" * 32,
+            "size": 18_734,
+            "media_type": "application/pdf",
+        },
+        aggregate_version=1,
+    )
+
+
+def receipts_of(world: World, who: Caller) -> list[dict[str, Any]]:
+    return [m for m in world.ok("GET", "/inbox", who)["messages"] if m["kind"] == "receipt"]
+
+
+def test_a_receipt_for_a_filings_fee_and_its_refund_reach_the_payers_inbox_naming_the_filing(world: World) -> None:
+    clerk = world.caller("OU", world.firm("Chan & Co"))
+    case = world.start_case(clerk, "DCPI")
+    writ = case["filing"]
+    order_id = world.order_for(writ)
+    world.pay(writ, order_id)
+
+    world.deliver(receipt_issued(world, "R2026-0000001", clerk, order_id=order_id))
+    world.deliver(receipt_issued(world, "R2026-0000002", clerk, kind="refund", order_id=order_id))
+
+    refund, paid = receipts_of(world, clerk)
+    assert paid["subject"] == f"Receipt R2026-0000001: HK$630.00 paid for filing {writ['reference']}"
+    assert paid["body"] == (
+        f'Your payment of HK$630.00 by card for "{writ["title"]}" in {case["case_number"]} is received. '
+        "Receipt R2026-0000001 is ready to download."
+    )
+    assert (paid["case_id"], paid["filing_id"]) == (case["case_id"], writ["filing_id"])
+    assert paid["details"] == {
+        "receipt_number": "R2026-0000001",
+        "receipt_kind": "payment",
+        "order_id": order_id,
+        "deposit_account_id": None,
+        "amount_cents": 63_000,
+        "method": "card",
+        "pdf_path": "/api/payments/v1/receipts/R2026-0000001/pdf",
+        "document": {
+            "key": "receipts/R2026-0000001.pdf",
+            "sha256": "3f" * 32,
+            "size": 18_734,
+            "media_type": "application/pdf",
+        },
+    }
+    assert refund["subject"] == f"Refund receipt R2026-0000002: HK$630.00 for filing {writ['reference']}"
+    assert "was refunded to the card it was paid with" in refund["body"]
+    assert refund["details"]["receipt_kind"] == "refund"
+
+
+def test_a_deposit_receipt_goes_to_its_payer_and_a_member_of_the_publics_to_nobody(world: World) -> None:
+    firm = world.firm("Chan & Co")
+    admin, colleague = world.caller("PA", firm), world.caller("OU", firm)
+
+    world.deliver(
+        receipt_issued(
+            world,
+            "R2026-0000003",
+            admin,
+            deposit_account_id="0f3a9c57-b2d8-4e61-9a05-7d4c1e8b6f32",
+            method="pps",
+            amount_cents=300_000,
+        )
+    )
+    world.deliver(receipt_issued(world, "R2026-0000004", None, order_id="6a0d3b94-2f7e-4c18-a5b9-e41c8d7f2063"))
+
+    [message] = receipts_of(world, admin)
+    assert message["subject"] == "Receipt R2026-0000003: HK$3,000.00 paid"
+    assert message["body"] == (
+        "Your payment of HK$3,000.00 by PPS is received. Receipt R2026-0000003 is ready to download."
+    )
+    assert message["case_id"] is None and message["filing_id"] is None
+    assert receipts_of(world, colleague) == []
+    assert world.count(tables.InboxMessage) == 1
+
+
+def test_a_receipt_delivered_twice_through_the_broker_reaches_the_inbox_once(running: World) -> None:
+    world = running
+    clerk = world.caller("OU", world.firm("Chan & Co"))
+    issued = receipt_issued(world, "R2026-0000009", clerk, deposit_account_id="0f3a9c57-b2d8-4e61-9a05-7d4c1e8b6f32")
+    before = duplicates("filing.payments", "payments.receipt.issued")
+
+    publish(world, issued)
+    publish(world, issued)
+
+    wait_until(lambda: len(receipts_of(world, clerk)) == 1, timeout=30, what="the receipt in the payer's inbox")
+    wait_until(
+        lambda: duplicates("filing.payments", "payments.receipt.issued") == before + 1,
+        timeout=30,
+        what="the second copy acknowledged as a duplicate",
+    )
+    assert len(receipts_of(world, clerk)) == 1

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date, time
-from importlib import resources
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
 
-from chassis.registry_calendar import OpeningHours, Session
 from chassis.web.principal import Principal
 from filing.domain import access
 from filing.domain.access import CaseTies
@@ -184,12 +180,3 @@ def test_the_case_types_are_those_of_the_domain() -> None:
                 "HCCL", "HCIP", "HCCT", "HCPI", "HCA", "HCAP", "CAMP", "HCMA", "HCCP", "HCZZ"}  # fmt: skip
     assert set(types) == expected
     assert {t.court for t in types.values()} <= set(catalogue().courts)
-
-
-def test_registry_hours_are_weekdays_0845_to_1300_and_1400_to_1730_closed_at_weekends() -> None:
-    raw = json.loads(resources.files("filing.data").joinpath("registry_hours.json").read_text("utf-8"))
-    hours = OpeningHours.from_mapping(raw)
-    weekday = (Session(time(8, 45), time(13, 0)), Session(time(14, 0), time(17, 30)))
-    assert hours.zone == ZoneInfo("Asia/Hong_Kong")
-    assert hours.sessions == (weekday, weekday, weekday, weekday, weekday, (), ())
-    assert hours.sessions_on(date(2026, 11, 21)) == () == hours.sessions_on(date(2026, 11, 22))  # Sat, Sun

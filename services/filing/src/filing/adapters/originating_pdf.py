@@ -18,7 +18,6 @@ import io
 import re
 from collections.abc import Callable
 from datetime import date, datetime
-from functools import cache
 from itertools import groupby
 from xml.sax.saxutils import escape
 
@@ -26,16 +25,14 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.doctemplate import BaseDocTemplate
 
+from chassis.pdf_fonts import markup, register_fonts
 from filing.domain.forms import Originating, Party, choice_label, court_date
 
 AUTHOR = "Judiciary iCMS"
-CHINESE_FONT = "MSung-Light"
 _SERIF, _SERIF_BOLD = "Times-Roman", "Times-Bold"
 _REGION = "HONG KONG SPECIAL ADMINISTRATIVE REGION"
 _HIGH_COURT_LEVELS = ("Court of First Instance", "Court of Appeal")
@@ -72,19 +69,19 @@ def render_originating(
     ``court_name`` as the case types name it ("District Court", "Court of First Instance of the High
     Court", ...); ``issued_on_local`` is the Hong Kong date (or date and time) of issue, printed as a date.
     """
-    _register_fonts()
+    register_fonts()
     issued = issued_on_local.date() if isinstance(issued_on_local, datetime) else issued_on_local
     body = _BODIES[originating.form_id]
     story: list[Flowable] = [
-        Paragraph(_markup(case_number), _STYLES["case_number"]),
-        *(Paragraph(_markup(line), _STYLES["heading"]) for line in court_heading(court_name)),
+        Paragraph(markup(case_number), _STYLES["case_number"]),
+        *(Paragraph(markup(line), _STYLES["heading"]) for line in court_heading(court_name)),
         Spacer(1, 4 * mm),
-        Paragraph(_markup(action_line(originating.form_id, case_number)), _STYLES["heading"]),
+        Paragraph(markup(action_line(originating.form_id, case_number)), _STYLES["heading"]),
         *_appeal_origin(originating),
         Spacer(1, 6 * mm),
         _parties_table(originating.parties),
         Spacer(1, 8 * mm),
-        Paragraph(_markup(originating.document_title.upper()), _STYLES["title"]),
+        Paragraph(markup(originating.document_title.upper()), _STYLES["title"]),
         Spacer(1, 4 * mm),
         *body(originating, court_name, issued),
         *_addresses(originating.parties),
@@ -132,7 +129,7 @@ def _appeal_origin(originating: Originating) -> list[Flowable]:
     if decision is None:
         return []
     text = f"(ON APPEAL FROM {decision['case_number']})"
-    return [Paragraph(_markup(text), _STYLES["heading"])]
+    return [Paragraph(markup(text), _STYLES["heading"])]
 
 
 def _parties_table(parties: tuple[Party, ...]) -> Table:
@@ -143,7 +140,7 @@ def _parties_table(parties: tuple[Party, ...]) -> Table:
             rows.append([Paragraph("and", _STYLES["centre"]), ""])
         for position, party in enumerate(members, start=1):
             label = _ROLE_NAMES[role] if len(members) == 1 else f"{_ordinal(position)} {_ROLE_NAMES[role]}"
-            name = _markup(party.name) + (f"<br/>{_markup(party.name_zh)}" if party.name_zh else "")
+            name = markup(party.name) + (f"<br/>{markup(party.name_zh)}" if party.name_zh else "")
             rows.append([Paragraph(name, _STYLES["party"]), Paragraph(label, _STYLES["role"])])
     table = Table(rows, colWidths=[115 * mm, 45 * mm])
     spans = [("SPAN", (0, row), (1, row)) for row, cells in enumerate(rows) if cells[1] == ""]
@@ -156,7 +153,7 @@ def _writ_body(originating: Originating, court_name: str, issued: date) -> list[
     plaintiffs = _described(originating.parties, "plaintiff")
     defendants = [party for party in originating.parties if party.role == "defendant"]
     flowables = [
-        Paragraph("To: " + "; ".join(_markup(_name_and_address(party)) for party in defendants), _STYLES["body"]),
+        Paragraph("To: " + "; ".join(markup(_name_and_address(party)) for party in defendants), _STYLES["body"]),
         _para(
             f"THIS WRIT OF SUMMONS has been issued against you by the above-named {plaintiffs} in respect of the "
             "claim set out below."
@@ -285,42 +282,24 @@ def _ordinal(number: int) -> str:
 
 def _para(fixed_text: str) -> Paragraph:
     """A paragraph of the document's own wording, which may quote what the filer typed."""
-    return Paragraph(_markup(fixed_text), _STYLES["body"])
+    return Paragraph(markup(fixed_text), _STYLES["body"])
 
 
 def _labelled(label: str, value: str) -> Paragraph:
-    return Paragraph(f"<b>{escape(label)}:</b> {_markup(value)}", _STYLES["body"])
+    return Paragraph(f"<b>{escape(label)}:</b> {markup(value)}", _STYLES["body"])
 
 
 def _text(text: str) -> list[Flowable]:
     """Free text as the filer typed it: a paragraph per blank-line-separated block, line breaks kept."""
     blocks = _PARAGRAPH_BREAK.split(text.replace("\r\n", "\n").replace("\r", "\n").strip())
-    return [Paragraph(_markup(block), _STYLES["body"]) for block in blocks if block.strip()]
+    return [Paragraph(markup(block), _STYLES["body"]) for block in blocks if block.strip()]
 
 
 def _numbered(items: list[str]) -> list[Flowable]:
     return [
-        Paragraph(f"({number})&nbsp;&nbsp;{_markup(item)}", _STYLES["numbered"])
+        Paragraph(f"({number})&nbsp;&nbsp;{markup(item)}", _STYLES["numbered"])
         for number, item in enumerate(items, start=1)
     ]
-
-
-def _markup(text: str) -> str:
-    """``text`` as Paragraph markup: escaped, so markup a filer types is printed rather than obeyed, with
-    line breaks kept and every run the Latin font cannot draw (Chinese, in practice) set in the CID font."""
-    runs = []
-    for needs_cid, characters in groupby(text.replace("\r\n", "\n"), key=_needs_cid_font):
-        run = escape("".join(characters)).replace("\n", "<br/>")
-        runs.append(f'<font name="{CHINESE_FONT}">{run}</font>' if needs_cid else run)
-    return "".join(runs)
-
-
-def _needs_cid_font(character: str) -> bool:
-    try:
-        character.encode("cp1252")  # the WinAnsi encoding of the standard Type 1 fonts
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 def _footer(text: str) -> Callable[[Canvas, BaseDocTemplate], None]:
@@ -332,26 +311,6 @@ def _footer(text: str) -> Callable[[Canvas, BaseDocTemplate], None]:
         canvas.restoreState()
 
     return draw
-
-
-class _TraditionalChineseFont(UnicodeCIDFont):
-    """MSung-Light with the Unicode CMap of its own character collection (Adobe-CNS1). reportlab's table
-    pairs it with UniGB-UCS2-H, the CMap of the simplified Chinese collection (Adobe-GB1); readers that
-    honour the CMap, such as Poppler, then find no glyphs and print nothing."""
-
-    def __init__(self) -> None:
-        super().__init__(CHINESE_FONT)
-        # Only the name reaches the PDF; widths come from the font's Unicode table, not the CMap.
-        self.encodingName = "UniCNS-UCS2-H"
-
-
-@cache
-def _register_fonts() -> None:
-    pdfmetrics.registerFont(_TraditionalChineseFont())
-    # Bold or italic markup around Chinese text falls back to the one face the CID font has.
-    pdfmetrics.registerFontFamily(
-        CHINESE_FONT, normal=CHINESE_FONT, bold=CHINESE_FONT, italic=CHINESE_FONT, boldItalic=CHINESE_FONT
-    )
 
 
 _BASE = ParagraphStyle("base", fontName=_SERIF, fontSize=11, leading=15)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.db import UtcDateTime
+from chassis.idempotency import IdempotencyKeyColumns
 from chassis.messaging.tables import add_messaging_tables
 
 metadata = sa.MetaData()
@@ -220,15 +221,5 @@ class RestrictionOrder(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(When)
 
 
-class IdempotencyKey(Base):
+class IdempotencyKey(IdempotencyKeyColumns, Base):
     """A POST's answer kept under the caller's Idempotency-Key, so a retry gets the same answer."""
-
-    __tablename__ = "idempotency_keys"
-
-    account_id: Mapped[str] = mapped_column(Id, primary_key=True)
-    key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
-    operation: Mapped[str] = mapped_column(sa.String(40))
-    fingerprint: Mapped[str] = mapped_column(sa.String(64))
-    status_code: Mapped[int] = mapped_column(sa.Integer)
-    response: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
-    created_at: Mapped[datetime] = mapped_column(When)

@@ -46,14 +46,5 @@ def restricted(detail: str) -> Problem:
     return Problem(403, "restriction-order", "Filing refused under a restriction order", detail)
 
 
-def idempotency_key_reused() -> Problem:
-    return Problem(
-        422,
-        "idempotency-key-reused",
-        "Idempotency-Key already used",
-        "This Idempotency-Key was used for a different request; send a new key for a new request.",
-    )
-
-
 def no_efiling(prefix: str, detail: str) -> Problem:
     return Problem(422, "no-efiling", "E-filing not available", detail, extra={"case_type": prefix})
