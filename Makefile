@@ -51,6 +51,7 @@ bench: install
 	$(BIN)/python bench/bus.py
 	$(BIN)/python bench/identity.py
 	$(BIN)/python bench/filing.py
+	$(BIN)/python bench/payments.py
 
 clean:
 	rm -rf $(VENV) var

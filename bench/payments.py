@@ -17,8 +17,10 @@ database, a RabbitMQ vhost and a SeaweedFS S3 server:
    each account's balance is what it was opened with less the orders paid from it and not below the
    minimum, paid orders = fee transactions = receipts; the script exits non-zero if it fails.
 Each account is opened as a firm opens one: ``POST /deposit-accounts`` by its PA, approved on the
-sandbox provider's hosted page, the signed webhook delivered by the worker. The orders are made in this
-process through payments's service layer (``orders.create``, as filing's events make them).
+sandbox provider's hosted page, the signed webhook delivered by the worker, which is then stopped (its
+receipt rendering would compete with what is measured). The service's orders are made in this process
+through payments's service layer (``orders.create``, as filing's events make them); the baseline's are
+bulk copies of one made that way.
 Results are printed and written into bench/README.md between the payments markers.
 
 Usage: python bench/payments.py [--quick] [--clients 1,4,8] [--seconds 3] [--repeats 2]
@@ -100,7 +102,6 @@ class System:
     secret: str
     pids: dict[str, int]
     """Each process started (the gunicorn master for the web process) -> its pid."""
-    s3_pid: int
     database: str
     env: dict[str, str]
     processes: dict[str, subprocess.Popen[bytes]]
@@ -108,20 +109,16 @@ class System:
 
 
 @contextlib.contextmanager
-def s3_server(root: Path) -> Iterator[tuple[dict[str, str], int]]:
-    """A SeaweedFS S3 server on free ports under ``root``; payments's S3 variables and the server's pid."""
+def s3_server(root: Path) -> Iterator[dict[str, str]]:
+    """A SeaweedFS S3 server on free ports under ``root`` (receipts' PDFs go there); payments's S3 variables."""
     access_key, secret_key = "icms-bench", secrets.token_hex(16)
     with SeaweedS3(root / "s3", None, access_key, secret_key, root / "s3-logs") as server:
-        assert server.pid is not None
-        yield (
-            {
-                "ICMS_S3_ENDPOINT": server.endpoint,
-                "ICMS_S3_ACCESS_KEY": access_key,
-                "ICMS_S3_SECRET_KEY": secret_key,
-                "ICMS_S3_REGION": "us-east-1",
-            },
-            server.pid,
-        )
+        yield {
+            "ICMS_S3_ENDPOINT": server.endpoint,
+            "ICMS_S3_ACCESS_KEY": access_key,
+            "ICMS_S3_SECRET_KEY": secret_key,
+            "ICMS_S3_REGION": "us-east-1",
+        }
 
 
 def tail(log: Path, lines: int = 40) -> str:
@@ -142,7 +139,7 @@ def running_system(root: Path, database_server: str) -> Iterator[System]:
     with contextlib.ExitStack() as stack:
         database = stack.enter_context(scratch_database(database_server))
         amqp_url = stack.enter_context(scratch_vhost())
-        s3, s3_pid = stack.enter_context(s3_server(root))
+        s3 = stack.enter_context(s3_server(root))
         port = free_port()
         # This machine's environment without any ICMS_* or WEB_CONCURRENCY of the caller's.
         env = {k: v for k, v in os.environ.items() if not k.startswith("ICMS_") and k != "WEB_CONCURRENCY"}
@@ -187,7 +184,6 @@ def running_system(root: Path, database_server: str) -> Iterator[System]:
             port,
             env["ICMS_GATEWAY_SECRET"],
             {name: process.pid for name, process in processes.items()},
-            s3_pid,
             database,
             env,
             processes,
@@ -248,14 +244,6 @@ class Backends:
 # --- requests -----------------------------------------------------------------------------------------
 
 
-def request(
-    conn: http.client.HTTPConnection, method: str, path: str, headers: dict[str, str], body: Any = None
-) -> tuple[int, bytes]:
-    conn.request(method, path, body, headers)
-    response = conn.getresponse()
-    return response.status, response.read()
-
-
 def call(
     conn: http.client.HTTPConnection,
     method: str,
@@ -265,9 +253,11 @@ def call(
     status: int = 200,
 ) -> bytes:
     """One request on a keep-alive connection; any other answer than ``status`` stops the benchmark."""
-    answered, answer = request(conn, method, path, headers, body)
-    if answered != status:
-        raise RuntimeError(f"{method} {path} answered {answered}, not {status}: {answer[:500]!r}")
+    conn.request(method, path, body, headers)
+    response = conn.getresponse()
+    answer = response.read()
+    if response.status != status:
+        raise RuntimeError(f"{method} {path} answered {response.status}, not {status}: {answer[:500]!r}")
     return answer
 
 
@@ -283,11 +273,13 @@ def signed(system: System, who: Principal, extra: dict[str, str] | None = None) 
     return {**principal_headers(who, system.secret, datetime.now(UTC)), **(extra or {})}
 
 
-def pay(conn: http.client.HTTPConnection, order_id: str, headers: dict[str, str]) -> dict[str, Any]:
+def pay(conn: http.client.HTTPConnection, order_id: str, headers: dict[str, str]) -> None:
     """Pay ``order_id`` from the caller's organisation's deposit account, with a fresh Idempotency-Key."""
     headers = {**headers, "Idempotency-Key": f"bench-{uuid.uuid4()}", "Content-Type": "application/json"}
     body = b'{"method": "deposit_account"}'
-    return json.loads(call(conn, "POST", f"{API}/orders/{order_id}/payments", headers, body, 201))
+    paid = json.loads(call(conn, "POST", f"{API}/orders/{order_id}/payments", headers, body, 201))
+    if paid["order"]["status"] != "paid" or not paid["receipt_number"]:
+        raise RuntimeError(f"order {order_id} answered 201 but is not paid: {paid}")
 
 
 # --- accounts and orders ------------------------------------------------------------------------------
@@ -599,7 +591,8 @@ def account_history(engine: sa.Engine, org: Organisation) -> tuple[int, float]:
     median of 5), as every payment from it does inside the account's lock."""
     account = {"account": f"deposit:{org.account_id}"}
     with engine.connect() as conn:
-        entries = conn.execute(sa.text("SELECT count(*) FROM ledger_entries WHERE account = :account"), account)
+        query = sa.text("SELECT count(*) FROM ledger_entries WHERE account = :account")
+        entries = int(conn.execute(query, account).scalar_one())
         plans = [
             conn.execute(
                 sa.text(
@@ -610,7 +603,7 @@ def account_history(engine: sa.Engine, org: Organisation) -> tuple[int, float]:
             ).scalar_one()
             for _ in range(5)
         ]
-    return int(entries.scalar_one()), statistics.median(plan[0]["Execution Time"] for plan in plans)
+    return entries, statistics.median(plan[0]["Execution Time"] for plan in plans)
 
 
 # --- measuring ----------------------------------------------------------------------------------------
@@ -677,16 +670,17 @@ class Measure:
     name: str
     service: bool
     shared: bool
-    counter: bool = False
     #: A first guess at payments/s for sizing the order pools; replaced by the fastest rate seen.
-    guess: float = 100.0
+    guess: float
+    #: Raw SQL only: take a gapless counter row's next number in the transaction, as a receipt number is.
+    counter: bool = False
 
 
 MEASURES = (
     Measure("raw-shared", service=False, shared=True, guess=1000),
     Measure("service-shared", service=True, shared=True, guess=50),
     Measure("raw-own", service=False, shared=False, guess=1000),
-    Measure("raw-own-counter", service=False, shared=False, counter=True, guess=1000),
+    Measure("raw-own-counter", service=False, shared=False, guess=1000, counter=True),
     Measure("service-own", service=True, shared=False, guess=50),
 )
 
@@ -883,7 +877,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
     lowest = min(balance - minimum for minimum, balance, _ in last["accounts"].values())
     lines += [
         "",
-        f"The ledger invariant held after every one of the {found['checks']} measurements (warm-up included): "
+        f"The ledger invariant held every time it was checked: before the first payment and after each of the "
+        f"{found['checks'] - 1} measurements (warm-up included). At the end: "
         f"{last['transactions']:,} ledger transactions with {last['entries']:,} entries, none unbalanced, all "
         f"summing to {last['ledger_sum']}; each of the {len(last['accounts'])} accounts' balance equal to its "
         "opening less the orders paid from it, as payments also serves it (the lowest "
@@ -892,7 +887,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"(each order, payment, transaction and receipt naming each other), {last['raw_payments']:,} paid as raw "
         "SQL, no order paid twice, receipt numbers without gaps. The shared account's ledger grew from "
         f"{first:,} to {last_entries:,} entries over the measured runs; summing them, as every payment from it does "
-        f"inside the account's lock, took PostgreSQL {first_ms:.2f} ms at the start and {last_ms:.2f} ms at the end.",
+        f"inside the account's lock, took PostgreSQL {first_ms:.2f} ms at the start and {last_ms:.2f} ms at the end "
+        f"({(last_ms - first_ms) / max(1, last_entries - first) * 1000:.2f} ms more per thousand entries).",
     ]
     return "\n".join(lines)
 
@@ -940,7 +936,7 @@ def main() -> None:
         bench = Bench(system, shared, own, made, raw, engine, Invariant(), Backends(system.database))
         check_ledger(engine, bench.organisations, bench.invariant)
         print("warming up ...", file=sys.stderr)
-        warm_up(bench, most, 0.5)
+        warm_up(bench, most, 0.25 if args.quick else 0.5)
         print("throughput ...", file=sys.stderr)
         results: dict[str, Any] = {"amount_cents": made.amount_cents}
         results["throughput"] = throughput(bench, args)

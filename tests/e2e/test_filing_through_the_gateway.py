@@ -207,14 +207,16 @@ def test_two_firms_file_pay_and_are_accepted_in_one_case_through_the_gateway_and
         assert answer.status_code == 200, answer.text
         return sorted(m["kind"] for m in answer.json()["messages"])
 
-    assert inbox(alice) == ["acknowledgement", "payment_request", "review_outcome"]
-    assert inbox(bob) == [
-        "acknowledgement",
-        "acknowledgement",
-        "payment_request",
-        "review_outcome",
-        "review_outcome",
-    ]
+    # Each fee's receipt reaches the payer's inbox once payments has rendered it.
+    expected = {
+        "alice": ["acknowledgement", "payment_request", "receipt", "review_outcome"],
+        "bob": ["acknowledgement", "acknowledgement", "payment_request", "receipt", "review_outcome", "review_outcome"],
+    }
+    wait_until(
+        lambda: inbox(alice) == expected["alice"] and inbox(bob) == expected["bob"],
+        timeout=EVENTS_TIMEOUT,
+        what=f"the inboxes to hold {expected}",
+    )
     assert inbox(alan) == []
 
     # A firm with nothing to do with the case cannot even tell it exists.

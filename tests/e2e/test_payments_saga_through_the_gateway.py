@@ -126,6 +126,16 @@ def test_a_fee_paid_from_a_deposit_account_moves_the_filing_on_and_a_rejection_r
     assert balance() == OPENING - WRIT_E_FEE
     assert order(writ_order)["status"] == "paid"
 
+    # The writ's and the summons' receipts, and the refund's, reach the clerk's inbox; the opening's the PA's.
+    def receipts(who: Any) -> list[str]:
+        answer = client.get(f"{FILING}/inbox", headers=who.headers)
+        assert answer.status_code == 200, answer.text
+        return [m["subject"] for m in answer.json()["messages"] if m["kind"] == "receipt"]
+
+    wait_until(lambda: len(receipts(clerk)) == 3, timeout=EVENTS_TIMEOUT, what="three receipts in the clerk's inbox")
+    wait_until(lambda: len(receipts(wong.pa)) == 1, timeout=EVENTS_TIMEOUT, what="the opening receipt for the PA")
+    assert any(refunded["refund_receipt_number"] in subject for subject in receipts(clerk))
+
     trial = client.get(f"{PAYMENTS}/ledger/trial-balance", headers=registry.headers)
     assert trial.status_code == 200, trial.text
     assert trial.json()["total_cents"] == 0

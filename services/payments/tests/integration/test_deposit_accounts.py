@@ -41,6 +41,30 @@ def firm(world: World) -> tuple[Caller, Caller]:
     return world.caller("PA", organisation), world.caller("OU", organisation)
 
 
+def test_a_firm_opens_its_account_pays_from_it_and_reads_its_statement_on_each_database(
+    payments_world_on_each_database: World,
+) -> None:
+    world = payments_world_on_each_database
+    admin, clerk = firm(world)
+    account = world.open_deposit_account(admin, 400_000, "card", "visa")
+    order = world.filing_submitted(clerk)
+
+    paid = world.pay(clerk, order["id"], key="pay-1")
+    again = world.pay(clerk, order["id"], key="pay-1")
+
+    assert paid.status_code == again.status_code == 201, paid.get_data(as_text=True)
+    assert again.get_json() == paid.get_json()
+    problem(world.pay(clerk, world.filing_submitted(clerk)["id"]), 409, "insufficient-deposit")
+    statement = world.statement(admin, account["deposit_account_id"])
+    assert [(e["kind"], e["balance_cents"]) for e in statement["entries"]] == [
+        ("deposit_opening", 400_000),
+        ("fee_payment", 400_000 - WRIT_E_FEE),
+    ]
+    assert world.ok("GET", "/deposit-accounts/mine", clerk)["balance_cents"] == 400_000 - WRIT_E_FEE
+    assert len(world.outbox_events("payments.deposit_account.low_balance")) == 1
+    assert world.ledger_sum() == 0 and world.unbalanced_transactions() == 0
+
+
 # Opening --------------------------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from payments_testkit import API, Caller, World
+from prometheus_client import REGISTRY
 from werkzeug.test import TestResponse
 
 from chassis.clock import iso
@@ -24,6 +25,11 @@ def problem(response: TestResponse, status: int, kind: str) -> dict[str, Any]:
     return body
 
 
+def counted(outcome: str, metric: str = "icms_payments_total") -> float:
+    """What the payments counters say of deposit-account payments with ``outcome`` so far."""
+    return REGISTRY.get_sample_value(metric, {"method": "deposit_account", "outcome": outcome}) or 0.0
+
+
 def firm_with_deposit(world: World, opening_cents: int = 500_000) -> tuple[Caller, Caller, dict[str, Any]]:
     """A firm's administrator and organisation user, and its open deposit account."""
     organisation = world.organisation()
@@ -38,6 +44,7 @@ def test_a_fee_paid_from_the_deposit_account_is_paid_at_once_with_its_receipt(pa
     world = payments_world
     _, clerk, account = firm_with_deposit(world)
     order = world.filing_submitted(clerk)
+    counted_before = counted("succeeded"), counted("succeeded", "icms_payment_amount_cents_total")
 
     response = world.pay(clerk, order["id"], key="pay-writ-1")
 
@@ -75,6 +82,8 @@ def test_a_fee_paid_from_the_deposit_account_is_paid_at_once_with_its_receipt(pa
 
     seen = world.ok("GET", f"/orders/{order['id']}/payments/{body['payment']['payment_id']}", clerk)
     assert seen == body["payment"]
+    assert counted("succeeded") == counted_before[0] + 1
+    assert counted("succeeded", "icms_payment_amount_cents_total") == counted_before[1] + WRIT_E_FEE
 
 
 def test_the_same_key_again_answers_alike_and_pays_once(payments_world: World) -> None:
@@ -111,6 +120,7 @@ def test_a_debit_that_would_go_below_the_minimum_is_refused_and_moves_nothing(pa
     _, clerk, account = firm_with_deposit(world, 300_000 + WRIT_E_FEE - 1)
     order = world.filing_submitted(clerk)
     before = world.money_trail()
+    refused = counted("insufficient")
 
     body = problem(world.pay(clerk, order["id"]), 409, "insufficient-deposit")
 
@@ -119,6 +129,7 @@ def test_a_debit_that_would_go_below_the_minimum_is_refused_and_moves_nothing(pa
     assert body["amount_cents"] == WRIT_E_FEE
     assert world.money_trail() == before
     assert world.order_row(order["id"])["status"] == "open"
+    assert counted("insufficient") == refused + 1
     # Exactly down to the minimum is allowed.
     world.top_up(world.caller("SA", account["organisation_id"]), account["deposit_account_id"], 1)
     assert world.pay(clerk, order["id"]).status_code == 201

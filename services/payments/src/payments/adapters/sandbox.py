@@ -102,10 +102,13 @@ class SandboxProvider:
         try:
             timestamp = int(fields["t"])
             given = fields["v1"]
-        except (KeyError, ValueError):
+            # A time no datetime can hold is as malformed as no time at all.
+            signed_at = datetime.fromtimestamp(timestamp, UTC)
+        except (KeyError, ValueError, OverflowError, OSError):
             raise BadSignature(f"the {SIGNATURE_HEADER} header is missing or malformed") from None
-        expected = sign(self.secret, body, datetime.fromtimestamp(timestamp, UTC)).split("v1=", 1)[1]
-        if not hmac.compare_digest(given, expected):
+        expected = sign(self.secret, body, signed_at).split("v1=", 1)[1]
+        # As bytes: compare_digest refuses str with non-ASCII characters, which a header may carry.
+        if not hmac.compare_digest(given.encode(), expected.encode()):
             raise BadSignature("the signature does not match the body")
         if abs(now.timestamp() - timestamp) > TOLERANCE_SECONDS:
             raise BadSignature(f"the signature is more than {TOLERANCE_SECONDS} seconds away from now")

@@ -134,8 +134,17 @@ def _check_return_url(url: str | None) -> None:
     if url is None:
         return
     # The hosted page redirects the payer here, so only a plain web address will do (no javascript:, no data:).
-    parts = urlsplit(url)
-    if len(url) > 500 or parts.scheme not in ("http", "https") or not parts.netloc or not url.isprintable():
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a host urlsplit cannot parse, such as "http://[x": no address either
+        parts = None
+    if (
+        parts is None
+        or len(url) > 500
+        or parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or not url.isprintable()
+    ):
         raise errors.invalid_field("return_url", "must be an absolute http:// or https:// URL, 500 characters at most")
 
 

@@ -83,6 +83,10 @@ def _date_arg(name: str) -> date | None:
     try:
         if len(raw) != 10:
             raise ValueError(raw)
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise errors.invalid_field(name, "must be a date written YYYY-MM-DD (a Hong Kong calendar day)") from None
+    # As for instants: the statement counts to the day after `to`, which 9999-12-31 has not.
+    if not 2000 <= day.year <= 2100:
+        raise errors.invalid_field(name, "must be between the years 2000 and 2100")
+    return day
