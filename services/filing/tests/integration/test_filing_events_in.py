@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -304,6 +305,8 @@ def test_a_receipt_for_a_filings_fee_and_its_refund_reach_the_payers_inbox_namin
     world.pay(writ, order_id)
 
     world.deliver(receipt_issued(world, "R2026-0000001", clerk, order_id=order_id))
+    # The inbox lists newest first: the refund comes a minute later, so the order is the test's, not chance's.
+    world.clock.advance(timedelta(minutes=1))
     world.deliver(receipt_issued(world, "R2026-0000002", clerk, kind="refund", order_id=order_id))
 
     refund, paid = receipts_of(world, clerk)
