@@ -25,8 +25,6 @@ import contextlib
 import http.client
 import io
 import json
-import os
-import platform
 import secrets
 import statistics
 import subprocess
@@ -34,21 +32,33 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import options
 import pyotp
-import sqlalchemy as sa
-from machine import busy_cpu, cpu_seconds, own_cpu, percentile, wait_for_quiet
-from readme_sections import write_section
+from clients import call, others, run_clients, summary
+from machine import busy_cpu, cpu_seconds, own_cpu, wait_for_quiet
+from processes import (
+    BIN,
+    answers,
+    backend_pids,
+    children,
+    gunicorn,
+    process_tree,
+    running,
+    s3_env,
+    s3_server,
+    service_env,
+)
+from readme_sections import publish, run_line
 from scratch import scratch_vhost
 
-from chassis.s3server import SeaweedS3
-from chassis.storage import DocumentStore, S3Settings, make_client
+from chassis.storage import DocumentStore, make_client
 from chassis.testing.infra import free_port, scratch_database
 from chassis.web.principal import Principal, principal_headers
 
@@ -62,7 +72,6 @@ sys.path.append(str(REPO / "services" / "filing" / "tests"))
 import form_examples  # noqa: E402
 import pdf_samples  # noqa: E402
 
-BIN = Path(sys.executable).parent  # the venv's scripts, not resolved (see deploy/local/run.py)
 IDENTITY = "/api/identity/v1"
 FILINGS = "/api/filing/v1/filings"
 SMALL_GET = "/api/filing/v1/document-types"
@@ -91,27 +100,6 @@ class System:
 
 
 @contextlib.contextmanager
-def s3_server(root: Path) -> Iterator[tuple[S3Settings, int]]:
-    """A SeaweedFS S3 server on free ports under ``root``; its settings and pid."""
-    access_key, secret_key = "icms-bench", secrets.token_hex(16)
-    with SeaweedS3(root / "s3", None, access_key, secret_key, root / "s3-logs") as server:
-        assert server.pid is not None
-        yield S3Settings(endpoint=server.endpoint, access_key=access_key, secret_key=secret_key), server.pid
-
-
-def tail(log: Path, lines: int = 40) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
-
-
-def answers(port: int, path: str) -> bool:
-    with contextlib.suppress(OSError, http.client.HTTPException):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        conn.request("GET", path)
-        return conn.getresponse().status == 200
-    return False
-
-
-@contextlib.contextmanager
 def running_system(root: Path, database_server: str) -> Iterator[System]:
     """Identity, filing (web and worker each) and the gateway on scratch databases, vhost and bucket."""
     with contextlib.ExitStack() as stack:
@@ -120,17 +108,13 @@ def running_system(root: Path, database_server: str) -> Iterator[System]:
         amqp_url = stack.enter_context(scratch_vhost())
         s3, s3_pid = stack.enter_context(s3_server(root))
         ports = {name: free_port() for name in ("identity", "filing", "gateway")}
-        # This machine's environment without any ICMS_* or WEB_CONCURRENCY of the caller's.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ICMS_") and k != "WEB_CONCURRENCY"}
+        env = service_env()
+        env.update(s3_env(s3))
         env.update(
             ICMS_GATEWAY_SECRET=secrets.token_hex(32),
             ICMS_IDENTITY_DATABASE_URL=identity_db,
             ICMS_FILING_DATABASE_URL=filing_db,
             ICMS_AMQP_URL=amqp_url,
-            ICMS_S3_ENDPOINT=s3.endpoint,
-            ICMS_S3_ACCESS_KEY=s3.access_key,
-            ICMS_S3_SECRET_KEY=s3.secret_key,
-            ICMS_S3_REGION=s3.region,
             ICMS_IDENTITY_S3_BUCKET="bench-identity",
             ICMS_FILING_S3_BUCKET="bench-filing",
             ICMS_DATA_DIR=str(root),
@@ -142,31 +126,18 @@ def running_system(root: Path, database_server: str) -> Iterator[System]:
         )
         for service in ("identity", "filing"):
             subprocess.run([str(BIN / f"icms-{service}"), "migrate"], env=env, check=True, capture_output=True)
-        gunicorn = [str(BIN / "gunicorn"), "-c", "python:chassis.gunicorn_conf", "-b"]
         commands = {
-            "identity-web": [*gunicorn, f"127.0.0.1:{ports['identity']}", "identity.entrypoints.http:create_app()"],
-            "filing-web": [*gunicorn, f"127.0.0.1:{ports['filing']}", "filing.entrypoints.http:create_app()"],
-            "gateway": [*gunicorn, f"127.0.0.1:{ports['gateway']}", "gateway.entrypoints.http:create_app()"],
+            "identity-web": gunicorn(ports["identity"], "identity.entrypoints.http:create_app()"),
+            "filing-web": gunicorn(ports["filing"], "filing.entrypoints.http:create_app()"),
+            "gateway": gunicorn(ports["gateway"], "gateway.entrypoints.http:create_app()"),
             "identity-worker": [str(BIN / "icms-identity"), "worker"],
             "filing-worker": [str(BIN / "icms-filing"), "worker"],
         }
-        processes: dict[str, subprocess.Popen[bytes]] = {}
-        stack.callback(stop, processes)
-        for name, argv in commands.items():
-            metrics = root / "metrics" / name  # prometheus multiprocess files: one directory per process tree
-            metrics.mkdir(parents=True)
-            with (root / f"{name}.log").open("wb") as out:
-                processes[name] = subprocess.Popen(
-                    argv, env={**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics)}, stdout=out, stderr=subprocess.STDOUT
-                )
-        deadline = time.monotonic() + 90
-        while not (answers(ports["filing"], "/health/ready") and answers(ports["gateway"], "/.well-known/jwks.json")):
-            for name, process in processes.items():
-                if process.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {process.returncode}:\n{tail(root / f'{name}.log')}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"not ready after 90 s:\n{tail(root / 'gateway.log')}")
-            time.sleep(0.2)
+
+        def ready() -> bool:
+            return answers(ports["filing"], "/health/ready") and answers(ports["gateway"], "/.well-known/jwks.json")
+
+        processes = stack.enter_context(running(commands, env, root, ready, "gateway"))
         store = DocumentStore(make_client(s3), "bench-filing")
         yield System(
             ports["gateway"],
@@ -178,39 +149,6 @@ def running_system(root: Path, database_server: str) -> Iterator[System]:
             store,
             env,
         )
-
-
-def stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
-    for process in processes.values():
-        process.terminate()
-    for process in processes.values():
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def backend_pids(database_urls: Sequence[str]) -> list[int]:
-    """The PostgreSQL backends connected to the databases at ``database_urls`` (all on one server)."""
-    names = [sa.make_url(url).database for url in database_urls]
-    engine = sa.create_engine(database_urls[0], poolclass=sa.NullPool)
-    try:
-        with engine.connect() as conn:
-            query = sa.text("SELECT pid FROM pg_stat_activity WHERE datname = ANY(:names) AND pid <> pg_backend_pid()")
-            return list(conn.execute(query, {"names": names}).scalars())
-    finally:
-        engine.dispose()
-
-
-def children(pid: int) -> list[int]:
-    """The direct children of ``pid`` (a gunicorn master's workers)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-    return sorted(found)
 
 
 # --- accounts -----------------------------------------------------------------------------------------
@@ -358,16 +296,6 @@ class FilingBody:
         yield self.tail
 
 
-def call(conn: http.client.HTTPConnection, method: str, path: str, headers: dict[str, str], body: Any = None) -> bytes:
-    """One request on a keep-alive connection; anything but a 2xx answer stops the benchmark."""
-    conn.request(method, path, body, headers)
-    response = conn.getresponse()
-    answer = response.read()
-    if not 200 <= response.status < 300:
-        raise RuntimeError(f"{method} {path} answered {response.status}: {answer[:500]!r}")
-    return answer
-
-
 def e_file(conn: http.client.HTTPConnection, body: FilingBody, headers: dict[str, str]) -> dict[str, Any]:
     headers = {**headers, "Content-Type": body.content_type, "Content-Length": str(body.length)}
     return json.loads(call(conn, "POST", FILINGS, headers, body.content()))
@@ -383,58 +311,6 @@ def signed(system: System, filer: Filer) -> dict[str, str]:
 
 
 # --- measuring ----------------------------------------------------------------------------------------
-
-
-def run_clients(
-    clients: int,
-    seconds: float,
-    setup: Callable[[int], Any],
-    work: Callable[[Any], None],
-    meters: dict[str, Callable[[], float]],
-) -> dict:
-    """``clients`` threads, each with its ``setup(n)`` state, calling ``work(state)`` until ``seconds``
-    have passed from when all were ready; the rate counts until the last call returns, and so do the
-    ``meters`` (CPU seconds used so far by whoever they watch), reported as what each used meanwhile."""
-    latencies: list[float] = []
-    failures: list[BaseException] = []
-    lock = threading.Lock()
-    ready = threading.Barrier(clients + 1)
-    window: dict[str, float] = {}
-    finished: list[float] = []
-
-    def client(n: int) -> None:
-        state = setup(n)
-        mine = []
-        ready.wait()
-        try:
-            while time.perf_counter() < window["until"]:
-                started = time.perf_counter()
-                work(state)
-                mine.append(time.perf_counter() - started)
-        except BaseException as exc:
-            failures.append(exc)
-        with lock:
-            latencies.extend(mine)
-            finished.append(time.perf_counter())
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    window["until"] = time.perf_counter() + 3600  # replaced below, once every client is ready
-    ready.wait()
-    started, cpu_before = time.perf_counter(), {name: meter() for name, meter in meters.items()}
-    window["until"] = started + seconds
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise failures[0]
-    elapsed = max(finished) - started
-    return {
-        "rate": len(latencies) / elapsed,
-        "latencies": latencies,
-        "elapsed": elapsed,
-        "cpu": {name: meter() - cpu_before[name] for name, meter in meters.items()},
-    }
 
 
 def throughput(system: System, filers: list[Filer], document: bytes, args: argparse.Namespace) -> dict[str, Any]:
@@ -465,7 +341,7 @@ def throughput(system: System, filers: list[Filer], document: bytes, args: argpa
         "gateway": (connection(system.gateway_port), through_gateway),
         "get": (connection(system.gateway_port), small_get),
     }
-    trees = {name: [pid, *children(pid)] for name, pid in system.pids.items()}
+    trees = {name: process_tree(pid) for name, pid in system.pids.items()}
     meters: dict[str, Callable[[], float]] = {
         name: (lambda pids=trees[name]: cpu_seconds(pids)) for name in ("gateway", "filing-web")
     }
@@ -479,31 +355,15 @@ def throughput(system: System, filers: list[Filer], document: bytes, args: argpa
             ours = [pid for tree in trees.values() for pid in tree] + [system.s3_pid] + backend_pids(system.databases)
             meters["ours"] = lambda ours=ours: cpu_seconds(ours) + own_cpu()
             for name, (setup, work) in measures.items():
-                runs[name][clients].append(run_clients(clients, args.seconds, setup, work, meters))
+                runs[name][clients].append(run_clients(clients, setup, work, meters, seconds=args.seconds))
             rates = ", ".join(f"{name} {runs[name][clients][-1]['rate']:.1f}/s" for name in measures)
             print(f"run {repeat + 1}/{args.repeats}, {clients} clients: {rates}", file=sys.stderr)
-    summary = {
-        name: {
-            clients: {
-                "rate": statistics.median(r["rate"] for r in results),
-                "p50": percentile([x for r in results for x in r["latencies"]], 0.5) * 1000,
-                "p99": percentile([x for r in results for x in r["latencies"]], 0.99) * 1000,
-                "cpu": {
-                    m: statistics.median(r["cpu"][m] / len(r["latencies"]) for r in results) * 1000
-                    for m in ("gateway", "filing-web")
-                },
-            }
-            for clients, results in by_clients.items()
-        }
+    measured = {
+        name: {clients: summary(results, ("gateway", "filing-web")) for clients, results in by_clients.items()}
         for name, by_clients in runs.items()
     }
-    others = max(
-        (r["cpu"]["machine"] - r["cpu"]["ours"]) / (r["elapsed"] * (os.cpu_count() or 1))
-        for by_clients in runs.values()
-        for results in by_clients.values()
-        for r in results
-    )
-    return {"measures": summary, "idle": min(idle), "others": max(0.0, others)}
+    every = [r for by_clients in runs.values() for results in by_clients.values() for r in results]
+    return {"measures": measured, "idle": min(idle), "others": others(every)}
 
 
 def rss_kib(pid: int) -> int:
@@ -586,8 +446,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
     measures, mem = results["throughput"]["measures"], results["memory"]
     sizes = sorted(mem["peaks"])
     lines = [
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, "
-        f"{os.cpu_count()} CPUs){' (--quick)' if args.quick else ''}, PostgreSQL, RabbitMQ, SeaweedFS; every web "
+        f"{run_line(args.quick)}, PostgreSQL, RabbitMQ, SeaweedFS; every web "
         "process is gunicorn with chassis.gunicorn_conf (1 worker, gthread, 8 threads), and identity's and "
         f"filing's workers run beside them. Lead document: a valid {results['small_bytes']:,}-byte PDF. Each "
         f"measure ran {args.seconds:g} s per client count, {args.repeats} interleaved runs; rates are medians, "
@@ -660,18 +519,11 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="a short smoke run; leaves bench/README.md alone")
-    parser.add_argument("--clients", default="1,4,8", help="concurrent clients, comma-separated")
+    parser = options.parser(__doc__, quick="a short smoke run; leaves bench/README.md alone", quiet=0.8, patience=10)
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds each measure runs per client count")
     parser.add_argument("--repeats", type=int, default=2, help="interleaved runs; medians are reported")
     parser.add_argument("--uploads", type=int, default=3, help="e-filings of each size while memory is sampled")
-    parser.add_argument("--database-server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--quiet", type=float, default=0.8, help="idle share to wait for before each run")
-    parser.add_argument("--patience", type=float, default=10, help="seconds to wait for it at most")
-    parser.add_argument("--no-readme", action="store_true", help="print only")
-    args = parser.parse_args()
-    args.clients = [int(c) for c in args.clients.split(",")]
+    args = options.parse(parser)
     if args.quick:
         args.seconds, args.repeats, args.uploads, args.patience = 1.0, 1, 1, 0
 
@@ -695,10 +547,7 @@ def main() -> None:
             results["memory"] = memory(system, filers[0], documents, args.uploads)
             print("throughput ...", file=sys.stderr)
             results["throughput"] = throughput(system, filers, small, args)
-    text = report(results, args)
-    print(text)
-    if not args.no_readme and not args.quick:
-        write_section("filing", "Filing (`bench/filing.py`)", text)
+    publish("filing", "Filing (`bench/filing.py`)", report(results, args), args)
 
 
 if __name__ == "__main__":

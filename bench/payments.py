@@ -34,8 +34,6 @@ import argparse
 import contextlib
 import http.client
 import json
-import os
-import platform
 import secrets
 import statistics
 import subprocess
@@ -52,13 +50,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import options
 import psycopg
 import sqlalchemy as sa
-from machine import busy_cpu, cpu_seconds, own_cpu, percentile, wait_for_quiet
-from readme_sections import write_section
+from clients import call, others, run_clients, summary
+from machine import busy_cpu, cpu_seconds, own_cpu, wait_for_quiet
+from processes import BIN, answers, gunicorn, process_tree, running, s3_env, s3_server, service_env, stop, tail
+from readme_sections import publish, run_line
 from scratch import scratch_vhost
 
-from chassis.s3server import SeaweedS3
 from chassis.testing.infra import free_port, scratch_database
 from chassis.web.principal import Principal, principal_headers
 
@@ -71,7 +71,6 @@ from payments.adapters.tables import PaymentOrder  # noqa: E402
 from payments.bootstrap import bootstrap, wire  # noqa: E402
 from payments.service_layer import orders  # noqa: E402
 
-BIN = Path(sys.executable).parent  # the venv's scripts, not resolved (see deploy/local/run.py)
 API = "/api/payments/v1"
 #: HK$1,000,000 in each account: far more than a run spends at HK$14 a payment, far below the HK$10,000,000
 #: one opening may bring in.
@@ -109,41 +108,15 @@ class System:
 
 
 @contextlib.contextmanager
-def s3_server(root: Path) -> Iterator[dict[str, str]]:
-    """A SeaweedFS S3 server on free ports under ``root`` (receipts' PDFs go there); payments's S3 variables."""
-    access_key, secret_key = "icms-bench", secrets.token_hex(16)
-    with SeaweedS3(root / "s3", None, access_key, secret_key, root / "s3-logs") as server:
-        yield {
-            "ICMS_S3_ENDPOINT": server.endpoint,
-            "ICMS_S3_ACCESS_KEY": access_key,
-            "ICMS_S3_SECRET_KEY": secret_key,
-            "ICMS_S3_REGION": "us-east-1",
-        }
-
-
-def tail(log: Path, lines: int = 40) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
-
-
-def answers(port: int, path: str) -> bool:
-    with contextlib.suppress(OSError, http.client.HTTPException):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        conn.request("GET", path)
-        return conn.getresponse().status == 200
-    return False
-
-
-@contextlib.contextmanager
 def running_system(root: Path, database_server: str) -> Iterator[System]:
     """Payments's web process and worker on a scratch database, vhost and bucket."""
     with contextlib.ExitStack() as stack:
         database = stack.enter_context(scratch_database(database_server))
         amqp_url = stack.enter_context(scratch_vhost())
-        s3 = stack.enter_context(s3_server(root))
+        s3, _ = stack.enter_context(s3_server(root))
         port = free_port()
-        # This machine's environment without any ICMS_* or WEB_CONCURRENCY of the caller's.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ICMS_") and k != "WEB_CONCURRENCY"}
-        env.update(s3)
+        env = service_env()
+        env.update(s3_env(s3))
         env.update(
             ICMS_GATEWAY_SECRET=secrets.token_hex(32),
             ICMS_PAYMENTS_DATABASE_URL=database,
@@ -157,29 +130,10 @@ def running_system(root: Path, database_server: str) -> Iterator[System]:
         )
         subprocess.run([str(BIN / "icms-payments"), "migrate"], env=env, check=True, capture_output=True)
         commands = {
-            "web": [
-                *(str(BIN / "gunicorn"), "-c", "python:chassis.gunicorn_conf"),
-                *("-b", f"127.0.0.1:{port}", "payments.entrypoints.http:create_app()"),
-            ],
+            "web": gunicorn(port, "payments.entrypoints.http:create_app()"),
             "worker": [str(BIN / "icms-payments"), "worker"],
         }
-        processes: dict[str, subprocess.Popen[bytes]] = {}
-        stack.callback(stop, processes)
-        for name, argv in commands.items():
-            metrics = root / "metrics" / name  # prometheus multiprocess files: one directory per process tree
-            metrics.mkdir(parents=True)
-            with (root / f"{name}.log").open("wb") as out:
-                processes[name] = subprocess.Popen(
-                    argv, env={**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics)}, stdout=out, stderr=subprocess.STDOUT
-                )
-        deadline = time.monotonic() + 90
-        while not answers(port, "/health/ready"):
-            for name, process in processes.items():
-                if process.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {process.returncode}:\n{tail(root / f'{name}.log')}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"not ready after 90 s:\n{tail(root / 'web.log')}")
-            time.sleep(0.2)
+        processes = stack.enter_context(running(commands, env, root, lambda: answers(port, "/health/ready"), "web"))
         yield System(
             port,
             env["ICMS_GATEWAY_SECRET"],
@@ -189,28 +143,6 @@ def running_system(root: Path, database_server: str) -> Iterator[System]:
             processes,
             root,
         )
-
-
-def stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
-    for process in processes.values():
-        if process.poll() is None:
-            process.terminate()
-    for process in processes.values():
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def children(pid: int) -> list[int]:
-    """The direct children of ``pid`` (a gunicorn master's workers)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-    return sorted(found)
 
 
 class Backends:
@@ -242,23 +174,6 @@ class Backends:
 
 
 # --- requests -----------------------------------------------------------------------------------------
-
-
-def call(
-    conn: http.client.HTTPConnection,
-    method: str,
-    path: str,
-    headers: dict[str, str],
-    body: Any = None,
-    status: int = 200,
-) -> bytes:
-    """One request on a keep-alive connection; any other answer than ``status`` stops the benchmark."""
-    conn.request(method, path, body, headers)
-    response = conn.getresponse()
-    answer = response.read()
-    if response.status != status:
-        raise RuntimeError(f"{method} {path} answered {response.status}, not {status}: {answer[:500]!r}")
-    return answer
 
 
 def person(role: str, organisation: str) -> Principal:
@@ -320,7 +235,9 @@ def open_accounts(system: System, organisations: list[Organisation]) -> float:
     waiting = list(organisations)
     while waiting:
         org = waiting[0]
-        account = json.loads(call(conn, "GET", f"{API}/deposit-accounts/{org.account_id}", signed(system, org.admin)))
+        account = json.loads(
+            call(conn, "GET", f"{API}/deposit-accounts/{org.account_id}", signed(system, org.admin), status=200)
+        )
         if account["status"] == "open":
             if account["balance_cents"] != OPENING_CENTS:
                 raise RuntimeError(f"account {org.number} opened with {account['balance_cents']} cents")
@@ -576,7 +493,9 @@ def balances_as_served(system: System, organisations: list[Organisation], invari
     """Each account's balance as payments itself answers it, against the ledger's (exits non-zero if not)."""
     conn = http.client.HTTPConnection("127.0.0.1", system.port, timeout=60)
     for org in organisations:
-        served = json.loads(call(conn, "GET", f"{API}/deposit-accounts/{org.account_id}", signed(system, org.admin)))
+        served = json.loads(
+            call(conn, "GET", f"{API}/deposit-accounts/{org.account_id}", signed(system, org.admin), status=200)
+        )
         _, balance, _ = invariant.last["accounts"][org.id]
         if served["balance_cents"] != balance:
             print(
@@ -607,60 +526,6 @@ def account_history(engine: sa.Engine, org: Organisation) -> tuple[int, float]:
 
 
 # --- measuring ----------------------------------------------------------------------------------------
-
-
-def run_clients(
-    clients: int,
-    seconds: float,
-    setup: Callable[[int], Any],
-    work: Callable[[Any], None],
-    meters: dict[str, Callable[[], float]],
-) -> dict:
-    """``clients`` threads, each with its ``setup(n)`` state, calling ``work(state)`` until ``seconds``
-    have passed from when all were ready; the rate counts until the last call returns, and so do the
-    ``meters`` (CPU seconds used so far by whoever they watch), reported as what each used meanwhile."""
-    latencies: list[float] = []
-    failures: list[BaseException] = []
-    lock = threading.Lock()
-    ready = threading.Barrier(clients + 1)
-    window: dict[str, float] = {}
-    finished: list[float] = []
-
-    def client(n: int) -> None:
-        state = setup(n)
-        mine = []
-        ready.wait()
-        try:
-            while time.perf_counter() < window["until"]:
-                started = time.perf_counter()
-                work(state)
-                mine.append(time.perf_counter() - started)
-        except BaseException as exc:
-            failures.append(exc)
-        with lock:
-            latencies.extend(mine)
-            finished.append(time.perf_counter())
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    window["until"] = time.perf_counter() + 3600  # replaced below, once every client is ready
-    ready.wait()
-    started, cpu_before = time.perf_counter(), {name: meter() for name, meter in meters.items()}
-    window["until"] = started + seconds
-    for thread in threads:
-        thread.join()
-    cpu = {name: meter() - cpu_before[name] for name, meter in meters.items()}
-    if failures:
-        raise failures[0]
-    elapsed = max(finished) - started
-    return {
-        "rate": len(latencies) / elapsed,
-        "latencies": latencies,
-        "elapsed": elapsed,
-        "calls": len(latencies),
-        "cpu": cpu,
-    }
 
 
 @dataclass(frozen=True)
@@ -722,7 +587,7 @@ class Bench:
 
     def measure(self, measure: Measure, clients: int, seconds: float) -> dict[str, Any]:
         """One run of ``measure`` by ``clients``, again with more orders if they ran out, then the invariant."""
-        web = [self.system.pids["web"], *children(self.system.pids["web"])]
+        web = process_tree(self.system.pids["web"])
         meters: dict[str, Callable[[], float]] = {
             "web": lambda: cpu_seconds(web),
             "database": self.backends,
@@ -733,7 +598,7 @@ class Bench:
         while True:
             self.fill(measure, clients, seconds)
             try:
-                result = run_clients(clients, seconds, *self.client(measure), meters)
+                result = run_clients(clients, *self.client(measure), meters, seconds=seconds)
             except PoolEmpty:
                 self.guesses[measure.name] *= 2
                 print(f"  {measure.name}: the orders ran out, again with more", file=sys.stderr)
@@ -781,29 +646,13 @@ def throughput(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
                 runs[measure.name][clients].append(bench.measure(measure, clients, args.seconds))
             rates = ", ".join(f"{m.name} {runs[m.name][clients][-1]['rate']:.0f}/s" for m in MEASURES)
             print(f"run {repeat + 1}/{args.repeats}, {clients} clients: {rates}", file=sys.stderr)
-    summary = {
-        name: {
-            clients: {
-                "rate": statistics.median(r["rate"] for r in results),
-                "p50": percentile([x for r in results for x in r["latencies"]], 0.5) * 1000,
-                "p99": percentile([x for r in results for x in r["latencies"]], 0.99) * 1000,
-                "cpu": {
-                    m: statistics.median(r["cpu"][m] / r["calls"] for r in results) * 1000
-                    for m in ("web", "database", "bench")
-                },
-            }
-            for clients, results in by_clients.items()
-        }
+    measured = {
+        name: {clients: summary(results, ("web", "database", "bench")) for clients, results in by_clients.items()}
         for name, by_clients in runs.items()
     }
-    others = max(
-        (r["cpu"]["machine"] - r["cpu"]["ours"]) / (r["elapsed"] * (os.cpu_count() or 1))
-        for by_clients in runs.values()
-        for results in by_clients.values()
-        for r in results
-    )
+    every = [r for by_clients in runs.values() for results in by_clients.values() for r in results]
     history.append(account_history(bench.engine, bench.shared))
-    return {"measures": summary, "idle": min(idle), "others": max(0.0, others), "history": history}
+    return {"measures": measured, "idle": min(idle), "others": others(every), "history": history}
 
 
 def warm_up(bench: Bench, clients: int, seconds: float) -> None:
@@ -819,8 +668,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
     measures, setup, found = results["throughput"]["measures"], results["setup"], results["invariant"]
     (first, first_ms), (last_entries, last_ms) = results["throughput"]["history"]
     lines = [
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({platform.machine()}, "
-        f"{os.cpu_count()} CPUs){' (--quick)' if args.quick else ''}, PostgreSQL; payments's web process is gunicorn "
+        f"{run_line(args.quick)}, PostgreSQL; payments's web process is gunicorn "
         "with chassis.gunicorn_conf (1 worker, gthread, 8 threads). Every payment is HK$"
         f"{results['amount_cents'] / 100:,.0f} (an e-filed DC search fee) from an account opened with HK$"
         f"{OPENING_CENTS / 100:,.0f} through the sandbox provider ({setup['accounts']} accounts opened in "
@@ -897,17 +745,10 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="a short smoke run; leaves bench/README.md alone")
-    parser.add_argument("--clients", default="1,4,8", help="concurrent clients, comma-separated")
+    parser = options.parser(__doc__, quick="a short smoke run; leaves bench/README.md alone", quiet=0.8, patience=10)
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds each measure runs per client count")
     parser.add_argument("--repeats", type=int, default=2, help="interleaved runs; medians are reported")
-    parser.add_argument("--database-server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--quiet", type=float, default=0.8, help="idle share to wait for before each run")
-    parser.add_argument("--patience", type=float, default=10, help="seconds to wait for it at most")
-    parser.add_argument("--no-readme", action="store_true", help="print only")
-    args = parser.parse_args()
-    args.clients = [int(c) for c in args.clients.split(",")]
+    args = options.parse(parser)
     if args.quick:
         args.seconds, args.repeats, args.patience = 1.0, 1, 0
     most = max(args.clients)
@@ -949,10 +790,7 @@ def main() -> None:
             "copies": made.copied,
             "order_seconds": made.seconds,
         }
-    text = report(results, args)
-    print(text)
-    if not args.no_readme and not args.quick:
-        write_section("payments", "Payments (`bench/payments.py`)", text)
+    publish("payments", "Payments (`bench/payments.py`)", report(results, args), args)
 
 
 if __name__ == "__main__":

@@ -275,6 +275,7 @@ class RegistryCalendar:
         return None
 
 
+@cache
 def hong_kong_general_holidays() -> Callable[[date], str | None]:
     """The Hong Kong general holidays (Cap. 149), the days the registry is closed, as `holiday(day)`.
 
@@ -282,7 +283,7 @@ def hong_kong_general_holidays() -> Callable[[date], str | None]:
     under the OPTIONAL category; its PUBLIC category is the statutory holidays of the Employment
     Ordinance, which miss days such as Good Friday. Sundays are not reported merely for being
     Sundays (the opening hours close them anyway). Names are in English; each year is computed once,
-    on first need, and kept.
+    on first need, and kept, by the one calendar every caller shares.
     """
 
     @cache

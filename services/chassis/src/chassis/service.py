@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import Flask
@@ -27,6 +27,7 @@ from chassis.clock import Clock, SystemClock
 from chassis.db import UnitOfWork, create_engine, session_factory
 from chassis.messaging.consumer import Handler, MessageConsumer, MessageHandling
 from chassis.messaging.dead_letters import list_dead_letters, replay_dead_letters
+from chassis.messaging.envelope import Envelope, new_event
 from chassis.messaging.inbox import Inbox
 from chassis.messaging.outbox import Outbox
 from chassis.messaging.publisher import ConfirmingPublisher
@@ -160,6 +161,13 @@ class Runtime:
     def unit_of_work(self) -> UnitOfWork:
         """A fresh unit of work on this service's database and outbox."""
         return UnitOfWork(self._sessions, self.outbox)
+
+    def event(self, event_type: str, subject: str, data: dict[str, Any], caused_by: Envelope | None = None) -> Envelope:
+        """This service's event ``<service>.<event_type>`` about ``subject``, stamped by its clock."""
+        name = self.description.name
+        return new_event(
+            f"{name}.{event_type}", data, source=f"/{name}", subject=subject, clock=self.clock, caused_by=caused_by
+        )
 
     def readiness_checks(self) -> dict[str, Callable[[], None]]:
         """What ``/health/ready`` checks: the database, the broker, and storage if the service uses it."""

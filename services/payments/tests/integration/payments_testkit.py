@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,9 +14,9 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from chassis.clock import FixedClock, iso
-from chassis.messaging.envelope import Envelope, new_event
 from chassis.service import ServiceSettings
-from chassis.web.principal import Principal, principal_headers
+from chassis.testing.service_world import CLIENT_IP, Caller, ServiceWorld
+from chassis.web.principal import Principal
 from payments.adapters import tables
 from payments.adapters.providers import CheckoutRequest
 from payments.adapters.sandbox import SIGNATURE_HEADER, sign
@@ -33,78 +32,21 @@ API = "/api/payments/v1"
 OPEN_MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Caller:
-    """Someone the gateway vouches for."""
-
-    principal: Principal
-
-    @property
-    def id(self) -> str:
-        return self.principal.subject or ""
-
-
-class World:
+class World(ServiceWorld):
     """Payments running in-process, with a clock the test moves."""
 
     def __init__(self, settings: ServiceSettings, at: datetime = OPEN_MONDAY) -> None:
-        self.clock = FixedClock(at)
-        self.runtime = bootstrap(settings, clock=self.clock)
-        self.runtime.migrate()
-        self.secret = settings.gateway_secret
-        self.deps: Deps = wire(self.runtime)
-        self.app = create_app(self.runtime)
-        self.client: FlaskClient = self.app.test_client()
+        clock = FixedClock(at)
+        runtime = bootstrap(settings, clock=clock)
+        runtime.migrate()
+        self.deps: Deps = wire(runtime)
+        self.app = create_app(runtime)
+        super().__init__(runtime, clock, settings.gateway_secret, self.app.test_client(), API)
 
     def close(self) -> None:
         self.runtime.engine.dispose()
 
-    # People ---------------------------------------------------------------------------------------------
-
-    @staticmethod
-    def caller(role: str, organisation: str | None = None) -> Caller:
-        account_type = {"IU": "individual", "OU": "organisation", "PA": "organisation", "SA": "organisation"}
-        return Caller(
-            Principal(
-                subject=str(uuid.uuid4()),
-                account_type=account_type.get(role, "staff"),
-                roles=(role,),
-                organisation=organisation,
-                branch=None,
-                session=str(uuid.uuid4()),
-                expires_at=None,
-                client_ip="203.0.113.9",
-            )
-        )
-
-    # Calls ----------------------------------------------------------------------------------------------
-
-    def headers(self, who: Caller | None, extra: dict[str, str] | None = None) -> dict[str, str]:
-        principal = who.principal if who else Principal.anonymous("203.0.113.9")
-        return {**principal_headers(principal, self.secret, self.clock.now()), **(extra or {})}
-
-    def call(
-        self, method: str, path: str, who: Caller | None = None, *, headers: dict[str, str] | None = None, **kw: Any
-    ) -> TestResponse:
-        return self.client.open(f"{API}{path}", method=method, headers=self.headers(who, headers), **kw)
-
-    def ok(self, method: str, path: str, who: Caller | None = None, status: int = 200, **kw: Any) -> dict[str, Any]:
-        response = self.call(method, path, who, **kw)
-        assert response.status_code == status, response.get_data(as_text=True)
-        return response.get_json()
-
     # Events ---------------------------------------------------------------------------------------------
-
-    def event(self, type_: str, subject: str, **data: Any) -> Envelope:
-        return new_event(type_, data, source=f"/{type_.split('.')[0]}", subject=subject, clock=self.clock)
-
-    def deliver(self, envelope: Envelope) -> None:
-        """Run payments's handler for ``envelope`` in a unit of work of its own, as the consumer would."""
-        self.runtime.registry.validate(envelope.to_dict())
-        handler = self.runtime.description.handlers[envelope.routing_key]
-        with self.deps.unit_of_work() as uow:
-            handler(envelope, uow)
-            uow.commit()
 
     def filing_submitted(
         self,
@@ -243,7 +185,7 @@ class World:
                 branch=None,
                 session=str(uuid.uuid4()),
                 expires_at=None,
-                client_ip="203.0.113.9",
+                client_ip=CLIENT_IP,
             )
         )
 

@@ -7,7 +7,6 @@ import copy
 import json
 from datetime import UTC, date, datetime, time
 from importlib import resources
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,7 +31,6 @@ from payments.domain.fees import (
 )
 
 HK = ZoneInfo("Asia/Hong_Kong")
-FILING_DATA = Path(__file__).resolve().parents[3] / "filing" / "src" / "filing" / "data"
 FEES = default_schedule()
 
 
@@ -381,34 +379,6 @@ def test_every_item_has_both_descriptions_and_every_court_both_names() -> None:
         assert court.name and court.name_zh and court.rule
         for item in court.items.values():
             assert item.description_en and item.description_zh
-
-
-def _filing_fee_items() -> set[tuple[str, str]]:
-    """(fee item, e-filing date) for every fee filing can ask for: the originating fee of each case type
-    started from a form, and each fee-bearing document type in the courts where such cases exist."""
-    cases = json.loads((FILING_DATA / "case_types.json").read_text("utf-8"))
-    documents = json.loads((FILING_DATA / "document_types.json").read_text("utf-8"))
-    prefixes = documents["fee_prefixes"]
-    started = [t for t in cases["case_types"] if t["form"]]
-    wanted = {(f"{prefixes[t['court']]}.{t['fee_code']}", t["efiling_from"]) for t in started if t["fee_code"]}
-    for document in documents["document_types"]:
-        if document["fee_code"] and not document["originating"]:
-            wanted |= {(f"{prefixes[t['court']]}.{document['fee_code']}", t["efiling_from"]) for t in started}
-    return wanted
-
-
-def test_every_fee_item_filing_can_name_is_in_the_schedule_from_the_day_its_court_takes_e_filing() -> None:
-    wanted = _filing_fee_items()
-    assert {"DC.WRIT", "HC.WRIT", "HC.APPEAL", "SCT.CLAIM", "DC.DEFENCE", "SCT.SUMMONS"} <= {c for c, _ in wanted}
-    for code, efiling_from in wanted:
-        court = code.split(".")[0]
-        quote = FEES.quote(court, [(code, 1)], "electronic", hk(efiling_from, "00:00"))
-        assert quote.total_cents > 0, code
-
-
-def test_filing_and_payments_map_courts_to_schedules_alike() -> None:
-    documents = json.loads((FILING_DATA / "document_types.json").read_text("utf-8"))
-    assert documents["fee_prefixes"] == SCHEDULE_COURT
 
 
 def test_the_shipped_data_loads_and_is_read_once() -> None:

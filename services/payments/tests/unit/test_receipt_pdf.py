@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pypdf import PdfReader
 
-from payments.adapters.receipt_pdf import AUTHOR, ReceiptDocument, ReceiptLine, money, render_receipt
+from chassis.money import hkd
+from payments.adapters.receipt_pdf import AUTHOR, ReceiptDocument, ReceiptLine, render_receipt
 
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
 PAID = ReceiptDocument(
@@ -41,7 +42,7 @@ def text_of(pdf: bytes) -> str:
     [(0, "HK$0.00"), (5, "HK$0.05"), (1_400, "HK$14.00"), (104_500, "HK$1,045.00"), (123_456_789, "HK$1,234,567.89")],
 )
 def test_money_is_hong_kong_dollars_with_cents_and_thousands(cents: int, shown: str) -> None:
-    assert money(cents) == shown
+    assert hkd(cents) == shown
 
 
 def test_a_payment_receipt_shows_number_court_times_payer_method_lines_and_total() -> None:

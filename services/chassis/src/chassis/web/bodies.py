@@ -33,6 +33,14 @@ def validate(document: Any, schema: dict[str, Any], prefix: str = "") -> dict[st
     return document
 
 
+def whole(value: Any, field: str) -> int:
+    """``value`` if it is written as a whole number; JSON Schema counts ``2.0`` as an integer, but money and
+    counts of it are accepted only as written without a decimal point."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise invalid([FieldError(field, "must be a whole number written without a decimal point")])
+    return value
+
+
 def _pointer(prefix: str, path: Any) -> str:
     return ".".join([prefix, *(str(p) for p in path)] if prefix else [str(p) for p in path])
 

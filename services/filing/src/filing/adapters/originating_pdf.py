@@ -29,6 +29,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.doctemplate import BaseDocTemplate
 
+from chassis.money import hkd
 from chassis.pdf_fonts import markup, register_fonts
 from filing.domain.forms import Originating, Party, choice_label, court_date
 
@@ -272,7 +273,7 @@ def _described(parties: tuple[Party, ...], role: str) -> str:
 def _amount(cents: int | None) -> str:
     if cents is None:
         return "Damages to be assessed"
-    return f"HK${cents // 100:,}.{cents % 100:02d}"
+    return hkd(cents)
 
 
 def _ordinal(number: int) -> str:

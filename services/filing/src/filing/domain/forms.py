@@ -28,6 +28,8 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
+from chassis.money import hkd
+
 FORM_IDS: tuple[str, ...] = (
     "writ_dcpi",
     "writ_dccj",
@@ -321,9 +323,9 @@ def _message(error: ValidationError, keyword: str, expected: Any, instance: Any,
     if keyword == "maxItems":
         return f"must have at most {expected} entries"
     if keyword == "minimum":
-        return f"must be at least {_money(expected) if money else expected}"
+        return f"must be at least {hkd(expected) if money else expected}"
     if keyword == "maximum":
-        return f"must be at most {_money(expected) if money else expected}"
+        return f"must be at most {hkd(expected) if money else expected}"
     return error.message
 
 
@@ -344,10 +346,6 @@ def _type_words(expected: str | list[str]) -> str:
     words = {"object": "an object", "array": "a list", "string": "text", "integer": "a whole number"}
     kinds = [expected] if isinstance(expected, str) else expected
     return " or ".join(words.get(kind, f"a {kind}") for kind in kinds)
-
-
-def _money(cents: int) -> str:
-    return f"HK${cents // 100:,}.{cents % 100:02d}"
 
 
 def _future_dates(data: dict[str, Any], today: date) -> list[FormError]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,16 +30,11 @@ CLOSURE_REASONS = ("typhoon_signal_8", "black_rainstorm", "direction", "other")
 LONGEST_CLOSURE = timedelta(days=14)
 
 
-@cache
-def _holidays():  # type: ignore[no-untyped-def]
-    return hong_kong_general_holidays()
-
-
 def calendar_at(deps: Deps, db: Session, at: datetime) -> RegistryCalendar:
     """The calendar as it stands, with the closures that matter from ``at`` on."""
     rows = db.scalars(sa.select(Closure).where(Closure.ends_at > at, Closure.starts_at < at + HORIZON)).all()
     closures = [ClosedInterval(r.starts_at, r.ends_at, r.reason) for r in rows]
-    return RegistryCalendar(deps.hours, _holidays(), closures)
+    return RegistryCalendar(deps.hours, hong_kong_general_holidays(), closures)
 
 
 def deemed_receipt(deps: Deps, db: Session, at: datetime) -> datetime:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from chassis.clock import iso
 from chassis.db import UnitOfWork
 from chassis.messaging.envelope import Envelope
+from chassis.money import hkd
 from filing.adapters.tables import Case, Filing
 from filing.service_layer import inbox
 from filing.service_layer.calendar import deemed_receipt
@@ -42,7 +43,7 @@ def order_created(deps: Deps, envelope: Envelope, uow: UnitOfWork) -> None:
     case = uow.session.get(Case, filing.case_id)
     assert case is not None
     if filing.status == AWAITING_PAYMENT:
-        dollars = f"HK${data['amount_cents'] // 100:,}.{data['amount_cents'] % 100:02d}"
+        dollars = hkd(data["amount_cents"])
         inbox.post(
             uow.session,
             account_id=filing.submitted_by_account_id,

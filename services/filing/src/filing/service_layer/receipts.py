@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from chassis.db import UnitOfWork
 from chassis.messaging.envelope import Envelope
+from chassis.money import hkd
 from filing.adapters.tables import Case, Filing
 from filing.service_layer import inbox
 from filing.service_layer.deps import Deps
@@ -37,7 +38,7 @@ def receipt_issued(deps: Deps, envelope: Envelope, uow: UnitOfWork) -> None:
     data = envelope.data
     if data["payer_account_id"] is None:
         return
-    number, amount = data["receipt_number"], _dollars(data["amount_cents"])
+    number, amount = data["receipt_number"], hkd(data["amount_cents"])
     filing = (
         uow.session.scalar(sa.select(Filing).where(Filing.payment_order_id == data["order_id"]))
         if data["order_id"]
@@ -74,7 +75,3 @@ def receipt_issued(deps: Deps, envelope: Envelope, uow: UnitOfWork) -> None:
         pdf_path=PDF_PATH.format(number=number),
         document=data["document"],
     )
-
-
-def _dollars(cents: int) -> str:
-    return f"HK${cents // 100:,}.{cents % 100:02d}"

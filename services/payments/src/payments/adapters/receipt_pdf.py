@@ -26,6 +26,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.doctemplate import BaseDocTemplate
 
+from chassis.money import hkd
 from chassis.pdf_fonts import markup, register_fonts
 
 AUTHOR = "Judiciary iCMS"
@@ -62,12 +63,6 @@ class ReceiptDocument:
     amount_cents: int
     #: What was paid for, e.g. ("Payment order", "<order id>") or ("Deposit account", "DA000042").
     reference: tuple[str, str]
-
-
-def money(cents: int) -> str:
-    """``123456`` -> ``HK$1,234.56``."""
-    sign = "-" if cents < 0 else ""
-    return f"{sign}HK${abs(cents) // 100:,}.{abs(cents) % 100:02d}"
 
 
 def hong_kong_time(at: datetime, zone: tzinfo) -> str:
@@ -156,8 +151,8 @@ def _lines_table(receipt: ReceiptDocument, refund: bool) -> Table:
             [
                 Paragraph(markup(item), _STYLES["cell"]),
                 Paragraph(str(line.quantity), _STYLES["number_cell"]),
-                Paragraph(money(line.unit_cents), _STYLES["number_cell"]),
-                Paragraph(money(line.amount_cents), _STYLES["number_cell"]),
+                Paragraph(hkd(line.unit_cents), _STYLES["number_cell"]),
+                Paragraph(hkd(line.amount_cents), _STYLES["number_cell"]),
             ]
         )
     total = "TOTAL REFUNDED" if refund else "TOTAL PAID"
@@ -166,7 +161,7 @@ def _lines_table(receipt: ReceiptDocument, refund: bool) -> Table:
             Paragraph(total, _STYLES["head_cell"]),
             "",
             "",
-            Paragraph(money(receipt.amount_cents), _STYLES["total_cell"]),
+            Paragraph(hkd(receipt.amount_cents), _STYLES["total_cell"]),
         ]
     )
     table = Table(rows, colWidths=[96 * mm, 14 * mm, 28 * mm, 28 * mm], repeatRows=1)

@@ -4,7 +4,6 @@ hours and holidays as filing, and the closures filing declares (``filing.calenda
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -20,16 +19,11 @@ from payments.service_layer.deps import Deps
 HORIZON = timedelta(days=60)
 
 
-@cache
-def _holidays():  # type: ignore[no-untyped-def]
-    return hong_kong_general_holidays()
-
-
 def deemed_paid_at(deps: Deps, db: Session, at: datetime) -> datetime:
     """The first instant at or after ``at`` when the registry is open."""
     rows = db.scalars(sa.select(Closure).where(Closure.ends_at > at, Closure.starts_at < at + HORIZON)).all()
     closures = [ClosedInterval(r.starts_at, r.ends_at, r.reason) for r in rows]
-    return RegistryCalendar(deps.hours, _holidays(), closures).deemed_receipt(at)
+    return RegistryCalendar(deps.hours, hong_kong_general_holidays(), closures).deemed_receipt(at)
 
 
 def closure_declared(envelope: Envelope, uow: UnitOfWork) -> None:

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 from chassis.clock import iso
 from chassis.db import UnitOfWork
+from chassis.web.bodies import whole
 from chassis.web.principal import Principal
 from payments.adapters.tables import PaymentOrder
 from payments.domain import access
@@ -110,7 +111,7 @@ def _search(deps: Deps, principal: Principal, body: dict[str, Any], now: datetim
     for index, item in enumerate(body["items"]):
         if item["code"] != search_code:
             raise errors.not_a_search_item(f"items.{index}.code", item["code"], search_code)
-        items.append((item["code"], _whole(item["quantity"], f"items.{index}.quantity")))
+        items.append((item["code"], whole(item["quantity"], f"items.{index}.quantity")))
     quote = deps.fees.quote(court, items, ELECTRONIC, now)
     reference = f"SR-{now.astimezone(deps.hours.zone):%Y%m%d}-" + "".join(
         secrets.choice(_REFERENCE_ALPHABET) for _ in range(8)
@@ -135,7 +136,7 @@ def _fine(deps: Deps, principal: Principal, body: dict[str, Any], now: datetime)
     if not access.may_create_fine_order(principal):
         raise errors.forbidden("Only registry officers make fine orders.")
     reference = fine_reference(body["reference_id"])
-    amount = _whole(body["amount_cents"], "amount_cents")
+    amount = whole(body["amount_cents"], "amount_cents")
     item = deps.fees.item(body["code"], now)
     if not item.variable_amount:
         raise errors.not_a_fine_item(body["code"])
@@ -171,13 +172,6 @@ def fine_reference(raw: str) -> str:
             "starting and ending with a letter or digit",
         )
     return reference
-
-
-def _whole(value: Any, field: str) -> int:
-    # JSON Schema counts 2.0 as an integer; money and counts here are written as whole numbers only.
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise errors.invalid_field(field, "must be a whole number written without a decimal point")
-    return value
 
 
 def _refuse_second_fine_order(uow: UnitOfWork, reference: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
-from chassis.web.bodies import closed_object, json_body, text
+from chassis.web.bodies import closed_object, json_body, text, whole
 from chassis.web.principal import current_principal
 from chassis.web.queries import int_arg
 from payments.adapters.providers import CARD_BRANDS, METHODS
@@ -71,8 +71,7 @@ def install(app: Flask, deps: Deps) -> None:
 def money_body(schema: dict[str, Any], field: str) -> dict[str, Any]:
     """The JSON body, with its amount a JSON integer: ``3000.0`` passes the schema's integer but is refused."""
     body = json_body(schema)
-    if not isinstance(body[field], int):
-        raise errors.invalid_field(field, "must be a whole number of cents, written without a decimal point")
+    whole(body[field], field)
     return body
 
 

@@ -14,6 +14,7 @@ from html import escape
 
 from flask import Flask, Response, jsonify, redirect, request
 
+from chassis.money import hkd
 from payments.entrypoints.api.common import BASE
 from payments.service_layer import checkout, errors
 from payments.service_layer.checkout import HostedCheckout
@@ -66,12 +67,6 @@ def _checked(session_id: str) -> str:
     return session_id
 
 
-def money(cents: int, currency: str) -> str:
-    """``HK$1,045.00``: how a payer reads an amount."""
-    symbol = "HK$" if currency == "HKD" else f"{currency} "
-    return f"{symbol}{cents // 100:,}.{cents % 100:02d}"
-
-
 def method_label(method: str, card_brand: str | None) -> str:
     if method == "pps":
         return "PPS (Payment by Phone Service)"
@@ -79,7 +74,7 @@ def method_label(method: str, card_brand: str | None) -> str:
 
 
 def _page(session: HostedCheckout) -> Response:
-    amount = escape(money(session.amount_cents, session.currency))
+    amount = escape(hkd(session.amount_cents))
     if session.status == "open":
         action = f"""
       <p class="note">Sandbox: no card or PPS details are asked for. Choose what the payer does.</p>
