@@ -53,6 +53,8 @@ class Case(Base):
     filed_by_account_id: Mapped[str | None] = mapped_column(Id)
     organisation_id: Mapped[str | None] = mapped_column(Id)
     last_document_number: Mapped[int] = mapped_column(sa.Integer)
+    #: Sealed by a registry officer: nothing of it reaches the public (parties and the registry still see it).
+    sealed: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
     version: Mapped[int] = mapped_column(sa.Integer)
 
 
@@ -159,6 +161,9 @@ class Document(Base):
     text_status: Mapped[str] = mapped_column(sa.String(20), index=True)
     text_key: Mapped[str | None] = mapped_column(sa.String(200))
     text_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    sealed: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    #: The Judiciary Cloud upload the document came from (its object stays where the upload put it).
+    cloud_upload_id: Mapped[str | None] = mapped_column(Id)
 
 
 class DocketEntry(Base):
@@ -223,3 +228,106 @@ class RestrictionOrder(Base):
 
 class IdempotencyKey(IdempotencyKeyColumns, Base):
     """A POST's answer kept under the caller's Idempotency-Key, so a retry gets the same answer."""
+
+
+# Court-issued documents, inspection -------------------------------------------------------------------
+
+
+class IssuedDocument(Base):
+    """A document the court issued into a case, under its Document Reference Number.
+
+    Both files are kept: the original as the registry gave or generated it, and the stamped copy (DRN
+    and barcode on page 1) that the parties receive and the public may inspect.
+    """
+
+    __tablename__ = "issued_documents"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    drn: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    case_id: Mapped[str] = mapped_column(Id, sa.ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    public_inspection: Mapped[bool] = mapped_column(sa.Boolean)
+    sealed: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    original_key: Mapped[str] = mapped_column(sa.String(200))
+    original_size: Mapped[int] = mapped_column(sa.BigInteger)
+    original_sha256: Mapped[str] = mapped_column(sa.String(64))
+    stamped_key: Mapped[str] = mapped_column(sa.String(200))
+    stamped_size: Mapped[int] = mapped_column(sa.BigInteger)
+    stamped_sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    pages: Mapped[int] = mapped_column(sa.Integer)
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    issued_by_account_id: Mapped[str] = mapped_column(Id)
+    issued_at: Mapped[datetime] = mapped_column(When, index=True)
+    text_status: Mapped[str] = mapped_column(sa.String(20), index=True)
+    text_key: Mapped[str | None] = mapped_column(sa.String(200))
+    text_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    version: Mapped[int] = mapped_column(sa.Integer)
+
+
+class Inspection(Base):
+    """A request to inspect one document open to public inspection, paid for by the inspection fee.
+
+    Held by an account, or by whoever holds its token (kept only as a SHA-256); once payments says the
+    order is paid it grants downloads until ``access_until``.
+    """
+
+    __tablename__ = "inspections"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    document_id: Mapped[str] = mapped_column(Id, index=True)
+    document_source: Mapped[str] = mapped_column(sa.String(10))
+    case_id: Mapped[str] = mapped_column(Id, index=True)
+    account_id: Mapped[str | None] = mapped_column(Id, index=True)
+    organisation_id: Mapped[str | None] = mapped_column(Id)
+    token_sha256: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    order_id: Mapped[str | None] = mapped_column(Id, index=True)
+    amount_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    requested_at: Mapped[datetime] = mapped_column(When)
+    paid_at: Mapped[datetime | None] = mapped_column(When)
+    access_until: Mapped[datetime | None] = mapped_column(When)
+    version: Mapped[int] = mapped_column(sa.Integer)
+
+
+# Judiciary Cloud ----------------------------------------------------------------------------------------
+
+
+class CloudQuota(Base):
+    """An organisation's Judiciary Cloud space: its quota (None: the default) and the bytes reserved.
+
+    Every upload reserves its declared size here before it starts, by one conditional UPDATE, so two
+    racing uploads cannot both fit where only one does.
+    """
+
+    __tablename__ = "cloud_quotas"
+
+    organisation_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    quota_bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
+    reserved_bytes: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class CloudUpload(Base):
+    """One file in an organisation's Judiciary Cloud: uploaded in parts straight to S3."""
+
+    __tablename__ = "cloud_uploads"
+    __table_args__ = (sa.Index("ix_cloud_uploads_status_expires", "status", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(Id, index=True)
+    account_id: Mapped[str] = mapped_column(Id)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    object_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    s3_upload_id: Mapped[str | None] = mapped_column(sa.String(400))
+    part_size: Mapped[int] = mapped_column(sa.BigInteger)
+    parts: Mapped[int] = mapped_column(sa.Integer)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    pages: Mapped[int | None] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(When)
+    expires_at: Mapped[datetime] = mapped_column(When)
+    completed_at: Mapped[datetime | None] = mapped_column(When)
+    attached_filing_id: Mapped[str | None] = mapped_column(Id)
+    version: Mapped[int] = mapped_column(sa.Integer)

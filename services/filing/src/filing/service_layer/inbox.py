@@ -14,7 +14,7 @@ from filing.adapters.tables import InboxMessage
 from filing.service_layer import errors
 from filing.service_layer.deps import Deps
 
-KINDS = ("acknowledgement", "payment_request", "receipt", "review_outcome", "cancellation")
+KINDS = ("acknowledgement", "payment_request", "receipt", "review_outcome", "cancellation", "issued_document")
 
 
 def post(
