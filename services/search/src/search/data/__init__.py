@@ -1,0 +1,1 @@
+"""Search's reference data, shipped with the service (read with importlib.resources)."""
