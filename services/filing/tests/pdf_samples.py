@@ -45,6 +45,11 @@ def write_pdf_of_size(path: Path | str, size_bytes: int, pages: int = 1) -> int:
         return out.tell()
 
 
+def stream_pdf_of_size(out: BinaryIO, size_bytes: int, pages: int = 1) -> None:
+    """Write a valid PDF of at least `size_bytes` to the writable `out` (needs write and tell) a chunk at a time."""
+    _write_padded_pdf(out, size_bytes, pages)
+
+
 def encrypted_pdf(algorithm: str = "AES-256") -> bytes:
     """A PDF that opens without a password but is encrypted, with restrictions under an owner password."""
     writer = PdfWriter(clone_from=io.BytesIO(pdf_bytes(pages=2)))

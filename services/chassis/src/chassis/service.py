@@ -154,9 +154,9 @@ class Runtime:
         self.inbox = Inbox(description.inbox_table, self.clock)
         self.store: DocumentStore | None = None
         if settings.s3 is not None:
-            from chassis.storage import DocumentStore, make_client
+            from chassis.storage import DocumentStore, make_client, make_signer
 
-            self.store = DocumentStore(make_client(settings.s3), settings.bucket)
+            self.store = DocumentStore(make_client(settings.s3), settings.bucket, make_signer(settings.s3))
 
     def unit_of_work(self) -> UnitOfWork:
         """A fresh unit of work on this service's database and outbox."""

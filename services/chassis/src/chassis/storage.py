@@ -22,6 +22,7 @@ from urllib.parse import quote, urlsplit
 import certifi
 import urllib3
 from minio import Minio
+from minio.datatypes import Part
 from minio.error import MinioException, S3Error
 from urllib3.util import Retry, Timeout
 
@@ -31,6 +32,7 @@ __all__ = [
     "DEFAULT_PART_SIZE",
     "DocumentStore",
     "IncompleteUpload",
+    "MultipartUploadNotFound",
     "ObjectInfo",
     "ObjectNotFound",
     "ObjectReader",
@@ -39,8 +41,10 @@ __all__ = [
     "StorageError",
     "StorageUnavailable",
     "StoredObject",
+    "UploadedPart",
     "content_disposition",
     "make_client",
+    "make_signer",
 ]
 
 MiB = 1024 * 1024
@@ -48,6 +52,9 @@ DEFAULT_PART_SIZE = 8 * MiB
 # S3 refuses parts under 5 MiB (except the last); minio checks the same bound, we check it first for a
 # clearer error.
 MIN_PART_SIZE = 5 * MiB
+
+# S3 takes at most this many parts in one multipart upload.
+MAX_PARTS = 10_000
 
 # Error codes that all mean "there is no such object" (MinIO and SeaweedFS differ on HEAD requests).
 _NOT_FOUND_CODES = frozenset({"NoSuchKey", "NoSuchObject", "ResourceNotFound"})
@@ -76,6 +83,16 @@ class ObjectTooLarge(StorageError):
         self.limit = limit
 
 
+class MultipartUploadNotFound(StorageError, LookupError):
+    """The upload id names no multipart upload in progress (it was completed, aborted or never begun)."""
+
+    def __init__(self, key: str, upload_id: str) -> None:
+        """Record which upload was missing."""
+        super().__init__(f"no multipart upload {upload_id!r} in progress for {key!r}")
+        self.key = key
+        self.upload_id = upload_id
+
+
 class StorageUnavailable(StorageError):
     """The store cannot be used: unreachable, refusing our credentials, or missing its bucket."""
 
@@ -88,15 +105,16 @@ class S3Settings:
     access_key: str
     secret_key: str = field(repr=False)
     region: str = "us-east-1"
+    #: Where browsers reach the same S3 service, when that is not ``endpoint`` (a service's internal
+    #: address is often unreachable from outside). Presigned URLs are signed for this host, since a
+    #: signature covers the host it was made for; None: ``endpoint``.
+    public_endpoint: str | None = None
 
     def __post_init__(self) -> None:
         """Refuse an endpoint that is not a bare http(s) URL, before any connection is tried."""
-        parts = urlsplit(self.endpoint)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ValueError(f"S3 endpoint must be an http:// or https:// URL, got {self.endpoint!r}")
-        if parts.path not in {"", "/"} or parts.query or parts.fragment:
-            # minio addresses buckets as paths under the endpoint, so a path here would be silently lost.
-            raise ValueError(f"S3 endpoint must not have a path or query, got {self.endpoint!r}")
+        for endpoint in (self.endpoint, self.public_endpoint):
+            if endpoint is not None:
+                _check_endpoint(endpoint)
         if not self.access_key or not self.secret_key:
             raise ValueError("S3 access key and secret key must not be empty")
 
@@ -112,15 +130,33 @@ class S3Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> S3Settings:
-        """Read ICMS_S3_ENDPOINT, ICMS_S3_ACCESS_KEY, ICMS_S3_SECRET_KEY and ICMS_S3_REGION (optional)."""
+        """Read ICMS_S3_ENDPOINT, ICMS_S3_ACCESS_KEY, ICMS_S3_SECRET_KEY, and optionally ICMS_S3_REGION and
+        ICMS_S3_PUBLIC_ENDPOINT."""
         endpoint = env_str("ICMS_S3_ENDPOINT", environ=environ)
         access_key = env_str("ICMS_S3_ACCESS_KEY", environ=environ)
         secret_key = env_str("ICMS_S3_SECRET_KEY", environ=environ)
         region = env_str("ICMS_S3_REGION", "us-east-1", environ=environ)
+        public = env_str("ICMS_S3_PUBLIC_ENDPOINT", "", environ=environ) or None
+        if public is not None:
+            try:
+                _check_endpoint(public)
+            except ValueError as exc:
+                raise ConfigError(f"environment variable ICMS_S3_PUBLIC_ENDPOINT: {exc}") from None
         try:
-            return cls(endpoint=endpoint, access_key=access_key, secret_key=secret_key, region=region)
+            return cls(
+                endpoint=endpoint, access_key=access_key, secret_key=secret_key, region=region, public_endpoint=public
+            )
         except ValueError as exc:
             raise ConfigError(f"environment variable ICMS_S3_ENDPOINT: {exc}") from None
+
+
+def _check_endpoint(endpoint: str) -> None:
+    parts = urlsplit(endpoint)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"S3 endpoint must be an http:// or https:// URL, got {endpoint!r}")
+    if parts.path not in {"", "/"} or parts.query or parts.fragment:
+        # minio addresses buckets as paths under the endpoint, so a path here would be silently lost.
+        raise ValueError(f"S3 endpoint must not have a path or query, got {endpoint!r}")
 
 
 # Per-request urllib3 options for the current context; lets ping() be quicker to give up than uploads.
@@ -180,6 +216,24 @@ def make_client(settings: S3Settings, *, connect_timeout: float = 1.5, read_time
     )
 
 
+def make_signer(settings: S3Settings) -> Minio | None:
+    """A minio client that only presigns URLs for ``settings.public_endpoint``; None without one.
+
+    It never sends a request: with the region given, signing is local. Its own pool is minio's default,
+    unused.
+    """
+    if settings.public_endpoint is None:
+        return None
+    public = urlsplit(settings.public_endpoint)
+    return Minio(
+        public.netloc,
+        access_key=settings.access_key,
+        secret_key=settings.secret_key,
+        secure=public.scheme == "https",
+        region=settings.region,
+    )
+
+
 @dataclass(frozen=True)
 class StoredObject:
     """What an upload stored: its key, byte count, SHA-256 (hex) and content type."""
@@ -209,6 +263,15 @@ class IncompleteUpload:
     key: str
     upload_id: str
     initiated: datetime | None
+
+
+@dataclass(frozen=True)
+class UploadedPart:
+    """One part of a multipart upload as the server holds it."""
+
+    number: int
+    size: int
+    etag: str
 
 
 class _Readable(Protocol):
@@ -331,12 +394,15 @@ def content_disposition(filename: str) -> str:
 
 
 class DocumentStore:
-    """Documents in one bucket: streaming upload with hashing, download, presigned URLs, deletion."""
+    """Documents in one bucket: streaming upload with hashing, download, presigned URLs, deletion, and
+    multipart uploads whose parts clients send straight to S3."""
 
-    def __init__(self, client: Minio, bucket: str) -> None:
-        """Use ``bucket`` through ``client`` (see :func:`make_client`)."""
+    def __init__(self, client: Minio, bucket: str, signer: Minio | None = None) -> None:
+        """Use ``bucket`` through ``client`` (see :func:`make_client`); presign with ``signer`` when given
+        (see :func:`make_signer`), so URLs name the host browsers reach."""
         self.client = client
         self.bucket = bucket
+        self.signer = signer or client
 
     def ensure_bucket(self) -> None:
         """Create the bucket unless it exists (safe when several processes start at once)."""
@@ -458,11 +524,81 @@ class DocumentStore:
         under that name instead of displaying it. Signing is local: no request is made.
         """
         headers = {"response-content-disposition": content_disposition(filename)} if filename else None
-        return self.client.presigned_get_object(self.bucket, key, expires=expires, response_headers=headers)
+        return self.signer.presigned_get_object(self.bucket, key, expires=expires, response_headers=headers)
 
     def presigned_put_url(self, key: str, expires: timedelta) -> str:
         """A URL anyone can PUT the object's content to (one request, at most 5 GiB) until ``expires``."""
-        return self.client.presigned_put_object(self.bucket, key, expires=expires)
+        return self.signer.presigned_put_object(self.bucket, key, expires=expires)
+
+    # Multipart uploads sent by clients ------------------------------------------------------------------
+    #
+    # A client uploads a large file in parts straight to S3, one presigned PUT per part, so its bytes never
+    # pass through a service. minio-py has public calls for none of this except presigning; the private
+    # ones used here are stable across 7.x (as ``_list_multipart_uploads`` below).
+
+    def start_multipart(self, key: str, content_type: str = "application/octet-stream") -> str:
+        """Begin a multipart upload of ``key``; its upload id, for the calls below."""
+        return self.client._create_multipart_upload(self.bucket, key, {"Content-Type": content_type})
+
+    def presigned_part_url(self, key: str, upload_id: str, part_number: int, expires: timedelta) -> str:
+        """A URL anyone can PUT part ``part_number`` (1 to 10,000) of the upload to until ``expires``.
+
+        Every part but the last must be at least 5 MiB, or completing fails. Signing is local.
+        """
+        if not 1 <= part_number <= MAX_PARTS:
+            raise ValueError(f"part_number must be between 1 and {MAX_PARTS}")
+        return self.signer.get_presigned_url(
+            "PUT",
+            self.bucket,
+            key,
+            expires=expires,
+            extra_query_params={"uploadId": upload_id, "partNumber": str(part_number)},
+        )
+
+    def list_parts(self, key: str, upload_id: str, page_size: int = 1000) -> list[UploadedPart]:
+        """The parts received so far, by part number; :class:`MultipartUploadNotFound` if none is in progress.
+
+        S3 answers at most 1,000 parts a request (``page_size``); the pages are followed to the end.
+        """
+        parts: list[Part] = []
+        marker: str | None = None
+        while True:
+            try:
+                result = self.client._list_parts(
+                    self.bucket, key, upload_id, max_parts=page_size, part_number_marker=marker
+                )
+            except S3Error as exc:
+                raise self._translate_upload(exc, key, upload_id) from exc
+            parts.extend(result.parts)
+            following = result.next_part_number_marker
+            if not result.is_truncated or not following or following == marker:
+                break
+            marker = following
+        # A part sent twice replaces the first on MinIO and AWS, but SeaweedFS lists both; the later one counts.
+        latest: dict[int, Part] = {}
+        for part in parts:
+            kept = latest.get(part.part_number)
+            if kept is None or (part.last_modified and kept.last_modified and part.last_modified > kept.last_modified):
+                latest[part.part_number] = part
+        return [UploadedPart(p.part_number, p.size or 0, p.etag) for _, p in sorted(latest.items())]
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[UploadedPart]) -> str:
+        """Join ``parts`` (as :meth:`list_parts` gave them) into the object ``key``; its ETag."""
+        try:
+            result = self.client._complete_multipart_upload(
+                self.bucket, key, upload_id, [Part(p.number, p.etag) for p in parts]
+            )
+        except S3Error as exc:
+            raise self._translate_upload(exc, key, upload_id) from exc
+        return (result.etag or "").strip('"')
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        """Abort the upload so the server frees its parts; an upload already gone is not an error."""
+        try:
+            self.client._abort_multipart_upload(self.bucket, key, upload_id)
+        except S3Error as exc:
+            if not isinstance(self._translate_upload(exc, key, upload_id), MultipartUploadNotFound):
+                raise
 
     def delete(self, key: str) -> None:
         """Remove the object; removing an absent object is not an error (S3 semantics)."""
@@ -513,6 +649,11 @@ class DocumentStore:
     def abort_incomplete_upload(self, upload: IncompleteUpload) -> None:
         """Abort a multipart upload so the server frees its parts."""
         self.client._abort_multipart_upload(self.bucket, upload.key, upload.upload_id)
+
+    def _translate_upload(self, exc: S3Error, key: str, upload_id: str) -> Exception:
+        if exc.code == "NoSuchUpload":
+            return MultipartUploadNotFound(key, upload_id)
+        return exc
 
     def _translate(self, exc: S3Error, key: str) -> Exception:
         if exc.code in _NOT_FOUND_CODES:

@@ -13,7 +13,7 @@ from filing import config
 from filing.adapters import tables
 from filing.config import FilingSettings
 from filing.domain.catalogue import catalogue
-from filing.service_layer import fees, identity_events, receipts, review
+from filing.service_layer import cloud, fees, identity_events, receipts, review
 from filing.service_layer.deps import Deps
 from filing.topology import topology
 
@@ -53,6 +53,7 @@ def bootstrap(settings: ServiceSettings | None = None, clock: Clock | None = Non
         [
             Job("cancel-unpaid-filings", every, lambda: fees.cancel_unpaid(deps)),
             Job("extract-document-text", every, lambda: review.extract_pending_text(deps)),
+            Job("expire-cloud-uploads", every, lambda: cloud.expire_unused(deps)),
         ]
     )
     return runtime

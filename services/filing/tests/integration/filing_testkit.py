@@ -20,6 +20,7 @@ from chassis.service import ServiceSettings
 from chassis.testing.service_world import Caller, ServiceWorld
 from filing.adapters import tables
 from filing.bootstrap import bootstrap, wire
+from filing.domain import drn
 from filing.entrypoints.http import create_app
 from filing.service_layer.deps import Deps
 
@@ -142,6 +143,194 @@ class World(ServiceWorld):
                 aggregate_version=2,
             )
         )
+
+    # Inspections (helper ACCESS) ------------------------------------------------------------------------
+
+    def request_inspection(self, document_id: str, who: Caller | None = None) -> dict[str, Any]:
+        """``POST /inspections`` for the document; the 201 answer (with its token when ``who`` is None)."""
+        return self.ok("POST", "/inspections", who, 201, json={"document_id": document_id})
+
+    def inspection_order(self, inspection: dict[str, Any], amount_cents: int = 1_400) -> str:
+        """Payments' order for the inspection's fee, as ``payments.order.created``; the order's id."""
+        order_id = str(uuid.uuid4())
+        self.deliver(
+            self.event(
+                "payments.order.created",
+                order_id,
+                order_id=order_id,
+                reference_type="inspection",
+                reference_id=inspection["inspection_id"],
+                payer_account_id=inspection["requested_by_account_id"],
+                court="DC",
+                amount_cents=amount_cents,
+                currency="HKD",
+                lines=[],
+                expires_at=iso(self.clock.now().replace(year=self.clock.now().year + 1)),
+                aggregate_version=1,
+            )
+        )
+        return order_id
+
+    def pay_inspection(self, inspection: dict[str, Any], order_id: str, amount_cents: int = 1_400) -> None:
+        """``payments.order.paid`` for the inspection's order, paid now."""
+        self.deliver(
+            self.event(
+                "payments.order.paid",
+                order_id,
+                order_id=order_id,
+                reference_type="inspection",
+                reference_id=inspection["inspection_id"],
+                amount_cents=amount_cents,
+                currency="HKD",
+                method="card",
+                paid_at=iso(self.clock.now()),
+                deemed_paid_at=iso(self.clock.now()),
+                receipt_number="R-2026-000002",
+                aggregate_version=2,
+            )
+        )
+
+    def paid_inspection(self, document_id: str, who: Caller | None = None) -> dict[str, Any]:
+        """An inspection of the document asked for by ``who`` (anonymous: None) and paid: the 201 answer."""
+        inspection = self.request_inspection(document_id, who)
+        self.pay_inspection(inspection, self.inspection_order(inspection))
+        return inspection
+
+    # Rows the API cannot make (yet) ---------------------------------------------------------------------
+    # TEST-ONLY. Filing takes no e-filing of HCMA/HCCP/HCZZ cases (no form starts them), and issuing
+    # (POST /cases/{id}/issued-documents) is being built beside these tests. These helpers insert the
+    # rows, and put the PDFs in the bucket, as those paths would leave them.
+
+    def case_without_efiling(
+        self, case_type: str, plaintiff: Caller, *, originating_public: bool = True
+    ) -> dict[str, str]:
+        """A case of a type that has no e-filing form (e.g. HCMA), started on paper by ``plaintiff`` (IU,
+        in person) against a defendant, with its originating document accepted as docket entry 1.
+
+        ``originating_public`` sets the document's own flag regardless of the case type, so a test can
+        show the case type alone keeps the public out. The answer: case_id, case_number, document_id.
+        """
+        case_type_of = self.deps.catalogue.case_types[case_type]
+        now = self.clock.now()
+        content = pdf_samples.pdf_bytes(1, f"{case_type} originating summons")
+        case_id, filing_id, document_id = (str(uuid.uuid4()) for _ in range(3))
+        stored = self.deps.store.put_stream(
+            io.BytesIO(content), key=f"cases/{case_id}/filings/{uuid.uuid4().hex}", content_type="application/pdf"
+        )
+        with self.deps.unit_of_work() as uow:
+            db = uow.session
+            number = 1 + (db.scalar(sa.select(sa.func.count()).where(tables.Case.prefix == case_type)) or 0)
+            year = now.year
+            case_number = f"{case_type} {number}/{year}"
+            db.add(
+                tables.Case(
+                    id=case_id, case_number=case_number, prefix=case_type, year=year, number=number,
+                    court=case_type_of.court, title=f"Re an application of {case_type} {number}", status="open",
+                    filed_at=now, filed_by_account_id=plaintiff.id, last_document_number=1, sealed=False, version=1,
+                )
+            )  # fmt: skip
+            db.flush()
+            for seq, (role, name, account) in enumerate(
+                [("plaintiff", "Wong Siu Ming", plaintiff.id), ("defendant", "Lee Tai Man", None)]
+            ):
+                db.add(
+                    tables.Party(
+                        id=str(uuid.uuid4()), case_id=case_id, seq=seq, role=role, name=name, kind="individual",
+                        account_id=account,
+                    )
+                )  # fmt: skip
+            db.add(
+                tables.Filing(
+                    id=filing_id, reference=f"EF-{now:%Y%m%d}-{uuid.uuid4().hex[:6].upper()}", case_id=case_id,
+                    kind="originating", channel="paper", status="accepted", title="Originating summons",
+                    submitted_by_account_id=plaintiff.id, on_behalf_of=[], submitted_at=now, documents_in_at=now,
+                    fee_items=[], awaiting_payment=False, deemed_received_at=now, reviewed_at=now, docket_number=1,
+                    version=1,
+                )
+            )  # fmt: skip
+            db.flush()
+            db.add(
+                tables.Document(
+                    id=document_id, filing_id=filing_id, case_id=case_id, seq=0, role="lead",
+                    document_type="writ_of_summons", title="Originating summons", filename="originating.pdf",
+                    object_key=stored.key, size=stored.size, sha256=stored.sha256, pages=1,
+                    public_inspection=originating_public, text_status="none", sealed=False,
+                )
+            )  # fmt: skip
+            db.add(
+                tables.DocketEntry(
+                    case_id=case_id, number=1, filing_id=filing_id, title="Originating summons",
+                    filed_by="Wong Siu Ming", deemed_received_at=now, entered_at=now,
+                )
+            )  # fmt: skip
+            uow.commit()
+        return {"case_id": case_id, "case_number": case_number, "document_id": document_id}
+
+    def issued_document(
+        self, case_id: str, kind: str = "order", *, title: str | None = None, public_inspection: bool | None = None
+    ) -> dict[str, Any]:
+        """A court-issued document in the case, original and stamped copy both in the bucket.
+
+        ``public_inspection`` defaults as issuing decides it: open for sealed originating documents,
+        orders and judgments, in case types open to inspection. The answer: document_id, drn, and the
+        bytes of both copies (``original``, ``stamped``) so a test can check what a download gives.
+        """
+        document_id = str(uuid.uuid4())
+        title = title or kind.replace("_", " ").capitalize()
+        number = drn.new_drn()
+        original = pdf_samples.pdf_bytes(1, title)
+        stamped = pdf_samples.pdf_bytes(1, f"{title} DRN {number}")
+        key = f"cases/{case_id}/issued/{document_id}"
+        kept = {
+            name: self.deps.store.put_stream(io.BytesIO(content), key=k, content_type="application/pdf")
+            for name, content, k in (("original", original, key), ("stamped", stamped, f"{key}-stamped"))
+        }
+        with self.deps.unit_of_work() as uow:
+            case = uow.session.get(tables.Case, case_id)
+            assert case is not None
+            if public_inspection is None:
+                public_inspection = (
+                    kind in ("sealed_originating", "order", "judgment")
+                    and self.deps.catalogue.case_types[case.prefix].public_inspection
+                )
+            uow.session.add(
+                tables.IssuedDocument(
+                    id=document_id, drn=number, case_id=case_id, kind=kind, title=title,
+                    filename=f"{kind}.pdf", public_inspection=public_inspection, sealed=False,
+                    original_key=kept["original"].key, original_size=kept["original"].size,
+                    original_sha256=kept["original"].sha256, stamped_key=kept["stamped"].key,
+                    stamped_size=kept["stamped"].size, stamped_sha256=kept["stamped"].sha256, pages=1, details={},
+                    issued_by_account_id=str(uuid.uuid4()), issued_at=self.clock.now(), text_status="none",
+                    version=1,
+                )
+            )  # fmt: skip
+            uow.commit()
+        return {"document_id": document_id, "drn": number, "original": original, "stamped": stamped}
+
+    # Issuing (helper ISSUE) -----------------------------------------------------------------------------
+
+    def issue_call(
+        self, who: Caller | None, case_id: str, metadata: dict[str, Any], content: bytes | None = None
+    ) -> TestResponse:
+        """``POST /cases/{id}/issued-documents`` with an uploaded PDF (default: a two-page judgment)."""
+        data = {
+            "metadata": json.dumps(metadata),
+            "file": (io.BytesIO(content if content is not None else pdf_samples.pdf_bytes(2, "Judgment")), "j.pdf"),
+        }
+        return self.call(
+            "POST", f"/cases/{case_id}/issued-documents", who, data=data, content_type="multipart/form-data"
+        )
+
+    def issue(
+        self, who: Caller, case_id: str, template: dict[str, Any] | None = None, **metadata: Any
+    ) -> dict[str, Any]:
+        """A document issued through the API: from ``template`` (a JSON body) or else uploaded with
+        ``metadata`` (default: a judgment); the 201 answer."""
+        if template is not None:
+            return self.ok("POST", f"/cases/{case_id}/issued-documents", who, 201, json=template)
+        response = self.issue_call(who, case_id, {"kind": "judgment", "title": "Judgment", **metadata})
+        assert response.status_code == 201, response.get_data(as_text=True)
+        return response.get_json()
 
     # Looking inside -------------------------------------------------------------------------------------
 

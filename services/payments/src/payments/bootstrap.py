@@ -46,6 +46,9 @@ def bootstrap(settings: ServiceSettings | None = None, clock: Clock | None = Non
             "filing.filing.rejected.v1": lambda envelope, uow: filing_events.filing_rejected(deps, envelope, uow),
             "filing.filing.cancelled.v1": lambda envelope, uow: filing_events.filing_cancelled(deps, envelope, uow),
             "filing.calendar.closure_declared.v1": calendar.closure_declared,
+            "filing.inspection.requested.v1": lambda envelope, uow: filing_events.inspection_requested(
+                deps, envelope, uow
+            ),
         }
     )
     every = deps.settings.job_interval_seconds

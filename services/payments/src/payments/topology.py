@@ -1,5 +1,6 @@
 """Everything payments declares on the broker: its exchange ``payments.events`` and its queue of
-filing's events (filings waiting for fees, rejected or cancelled; registry closures)."""
+filing's events (filings waiting for fees, rejected or cancelled; registry closures; inspections
+asked for)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ FILING_ROUTING_KEYS = (
     "filing.filing.rejected.v1",
     "filing.filing.cancelled.v1",
     "filing.calendar.closure_declared.v1",
+    "filing.inspection.requested.v1",
 )
 
 

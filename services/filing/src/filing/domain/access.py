@@ -52,3 +52,51 @@ def may_see_filing(principal: Principal, ties: CaseTies, submitted_by: str, acce
     if is_registry(principal) or (principal.subject is not None and principal.subject == submitted_by):
         return True
     return accepted and may_see_case(principal, ties)
+
+
+# Documents ----------------------------------------------------------------------------------------------
+
+FILED = "filed"
+ISSUED = "issued"
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What the rule for reading one document needs to know about it."""
+
+    source: str
+    """``filed`` (a party's filing) or ``issued`` (the court's)."""
+    public_inspection: bool
+    """The document is of a kind open to public inspection (originating process, judgment, order)."""
+    sealed: bool
+    case_sealed: bool
+    case_type_public: bool
+    """The case type's documents may be inspected online at all (not HCMA, HCCP, HCZZ)."""
+    on_record: bool
+    """Filed: accepted onto the docket. Issued: always."""
+    submitted_by: str | None = None
+    """Filed: the account that filed it."""
+
+
+def open_to_inspection(doc: DocumentFacts) -> bool:
+    """The public may inspect the document once it has paid: public kind, on record, nothing sealed,
+    a case type open to online inspection. Also what decides whether the public may see its metadata
+    and ask to inspect it."""
+    return doc.public_inspection and doc.on_record and not doc.sealed and not doc.case_sealed and doc.case_type_public
+
+
+def may_read_document(principal: Principal, ties: CaseTies, doc: DocumentFacts, granted: bool) -> bool:
+    """THE rule for reading a document's content (DOMAIN.md section 9), asked by every download.
+
+    The registry reads everything; a filer reads its own filing's documents; the case's parties and
+    assigned organisation users read its documents once on the record (sealing keeps only the public
+    out); everyone else, other firms and administrators included, reads a document open to inspection
+    and only while ``granted`` (a live paid inspection held by this account or the presented token).
+    """
+    if is_registry(principal):
+        return True
+    if doc.source == FILED and principal.subject is not None and principal.subject == doc.submitted_by:
+        return True
+    if doc.on_record and may_see_case(principal, ties):
+        return True
+    return granted and open_to_inspection(doc)

@@ -32,9 +32,12 @@ NEW_CASE = closed_object(
 
 
 def filing_metadata(catalogue: Catalogue, *, paper: bool) -> dict[str, Any]:
-    document = closed_object(
-        ["document_type"], {"document_type": {"enum": sorted(catalogue.document_types)}, "title": text(300)}
-    )
+    fields: dict[str, Any] = {"document_type": {"enum": sorted(catalogue.document_types)}, "title": text(300)}
+    if not paper:
+        # An e-filing's document may come from the filer's organisation's Judiciary Cloud instead of as a file
+        # part: the only way for one over max_document_bytes.
+        fields["cloud_upload_id"] = ID
+    document = closed_object(["document_type"], fields)
     properties: dict[str, Any] = {
         "case_id": ID,
         "title": text(300),

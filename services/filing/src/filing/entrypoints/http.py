@@ -7,7 +7,18 @@ from flask import Flask
 from chassis import logs
 from chassis.service import Runtime
 from filing.bootstrap import bootstrap, wire
-from filing.entrypoints.api import calendar, cases, filings, inbox, reference, registry
+from filing.entrypoints.api import (
+    calendar,
+    cases,
+    cloud,
+    documents,
+    filings,
+    inbox,
+    inspections,
+    issued,
+    reference,
+    registry,
+)
 
 
 def create_app(runtime: Runtime | None = None) -> Flask:
@@ -18,6 +29,6 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app = runtime.web_app()
     # A body larger than every document at its limit is refused before it is read (413).
     app.config["MAX_CONTENT_LENGTH"] = deps.settings.max_request_bytes
-    for module in (reference, calendar, cases, filings, registry, inbox):
+    for module in (reference, calendar, cases, filings, registry, inbox, cloud, documents, inspections, issued):
         module.install(app, deps)
     return app

@@ -16,7 +16,7 @@ from chassis.db import UnitOfWork
 from chassis.messaging.envelope import Envelope
 from chassis.money import hkd
 from filing.adapters.tables import Case, Filing
-from filing.service_layer import inbox
+from filing.service_layer import inbox, inspections
 from filing.service_layer.calendar import deemed_receipt
 from filing.service_layer.deps import Deps
 from filing.service_layer.events import publish
@@ -34,6 +34,9 @@ def _filing_of(uow: UnitOfWork, envelope: Envelope) -> Filing | None:
 
 def order_created(deps: Deps, envelope: Envelope, uow: UnitOfWork) -> None:
     """Payments has an order for the filing's fee: the filer is asked to pay it."""
+    # An inspection's fee is the inspections module's business.
+    if envelope.data["reference_type"] == inspections.INSPECTION:
+        return inspections.order_created(deps, envelope, uow)
     filing = _filing_of(uow, envelope)
     if filing is None or filing.payment_order_id is not None:
         return
@@ -69,6 +72,8 @@ def order_created(deps: Deps, envelope: Envelope, uow: UnitOfWork) -> None:
 
 def order_paid(deps: Deps, envelope: Envelope, uow: UnitOfWork) -> None:
     """The fee is in: the filing is received at the registry's next open instant."""
+    if envelope.data["reference_type"] == inspections.INSPECTION:
+        return inspections.order_paid(deps, envelope, uow)
     filing = _filing_of(uow, envelope)
     if filing is None or filing.status != AWAITING_PAYMENT:
         # A payment for a filing already cancelled is payments' to refund (it hears the cancellation).
@@ -88,6 +93,8 @@ def order_paid(deps: Deps, envelope: Envelope, uow: UnitOfWork) -> None:
 
 def order_expired(deps: Deps, envelope: Envelope, uow: UnitOfWork) -> None:
     """Payments gave up on the order: the filing is cancelled."""
+    if envelope.data["reference_type"] == inspections.INSPECTION:
+        return inspections.order_expired(deps, envelope, uow)
     filing = _filing_of(uow, envelope)
     if filing is not None and filing.status == AWAITING_PAYMENT:
         _cancel(deps, uow, filing, "order_expired", envelope)

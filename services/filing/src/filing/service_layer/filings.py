@@ -22,7 +22,7 @@ from chassis.db import UnitOfWork
 from chassis.web.principal import Principal
 from filing.adapters.tables import Case, Document, Filing, Organisation, Party
 from filing.domain import access
-from filing.service_layer import errors, inbox
+from filing.service_layer import documents, errors, inbox
 from filing.service_layer.access import ties
 from filing.service_layer.calendar import deemed_receipt
 from filing.service_layer.deps import Deps
@@ -51,6 +51,8 @@ class StoredDocument:
     size: int
     sha256: str
     pages: int
+    cloud_upload_id: str | None = None
+    """The Judiciary Cloud upload whose object this is (the object stays under the upload's key)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ def record(deps: Deps, uow: UnitOfWork, request: FilingRequest, at: datetime) ->
                 public_inspection=type_of[doc.document_type].public_inspection
                 and deps.catalogue.case_types[case.prefix].public_inspection,
                 text_status="none",
+                cloud_upload_id=doc.cloud_upload_id,
             )
         )
     db.flush()
@@ -303,14 +306,13 @@ def get(deps: Deps, principal: Principal, filing_id: str) -> dict[str, Any]:
 
 
 def document(deps: Deps, principal: Principal, filing_id: str, document_id: str) -> Document:
-    """One document of a filing the caller may see (for its download)."""
+    """One document of a filing, for its content: whoever ``access.may_read_document`` lets read it."""
     with deps.unit_of_work() as uow:
-        visible_filing(uow.session, principal, filing_id)
-        found = uow.session.get(Document, document_id)
-        if found is None or found.filing_id != filing_id:
+        found = documents.readable(deps, uow.session, principal, document_id, None)
+        if not isinstance(found.row, Document) or found.row.filing_id != filing_id:
             raise errors.not_found("document")
-        uow.session.expunge(found)
-        return found
+        uow.session.expunge(found.row)
+        return found.row
 
 
 def list_mine(deps: Deps, principal: Principal, status: str | None, limit: int, offset: int) -> dict[str, Any]:

@@ -11,7 +11,16 @@ import sqlalchemy as sa
 from chassis.clock import iso
 from chassis.web.principal import Principal
 from filing.adapters.pdf_checks import DamagedPdf, extract_text
-from filing.adapters.tables import AssignmentSet, Case, CaseAccess, DocketEntry, Document, Filing, Party
+from filing.adapters.tables import (
+    AssignmentSet,
+    Case,
+    CaseAccess,
+    DocketEntry,
+    Document,
+    Filing,
+    IssuedDocument,
+    Party,
+)
 from filing.service_layer import errors, inbox
 from filing.service_layer.access import require_registry
 from filing.service_layer.deps import Deps
@@ -249,24 +258,33 @@ def reject(deps: Deps, principal: Principal, filing_id: str, body: dict[str, Any
 
 
 def extract_pending_text(deps: Deps, batch: int = 20) -> int:
-    """Job: keep the text of each accepted document beside it in the store, for search.
+    """Job: keep the text of each accepted document, and of each issued document open to inspection
+    (judgments and orders, for search), beside it in the store.
 
-    Done after acceptance rather than inside it, so a thousand-page exhibit never holds a request
-    open. An unreadable page gives no text; a document pypdf cannot open at all is marked failed.
+    Done after acceptance or issue rather than inside it, so a thousand-page exhibit never holds a
+    request open. An unreadable page gives no text; a document pypdf cannot open at all is marked failed.
     """
+    return _extract_pending(deps, Document, Document.object_key, batch) + _extract_pending(
+        deps, IssuedDocument, IssuedDocument.stamped_key, batch
+    )
+
+
+def _extract_pending(deps: Deps, model: Any, content_key: Any, batch: int) -> int:
+    """One pass over ``model``'s rows waiting for their text; ``content_key`` is the column naming the PDF."""
     with deps.unit_of_work() as uow:
         ids = uow.session.scalars(
-            sa.select(Document.id).where(Document.text_status == TEXT_PENDING).order_by(Document.id).limit(batch)
+            sa.select(model.id).where(model.text_status == TEXT_PENDING).order_by(model.id).limit(batch)
         ).all()
     for document_id in ids:
         with deps.unit_of_work() as uow:
             document = uow.session.scalar(
-                sa.select(Document).where(Document.id == document_id, Document.text_status == TEXT_PENDING)
+                sa.select(model).where(model.id == document_id, model.text_status == TEXT_PENDING)
             )
             if document is None:
                 continue
+            key = getattr(document, content_key.key)
             # Storage errors propagate: the pass fails and the next one tries again.
-            with tempfile.TemporaryFile() as spool, deps.store.open(document.object_key) as reader:
+            with tempfile.TemporaryFile() as spool, deps.store.open(key) as reader:
                 for chunk in reader.iter_chunks():
                     spool.write(chunk)
                 try:
@@ -277,7 +295,7 @@ def extract_pending_text(deps: Deps, batch: int = 20) -> int:
                     continue
             stored = deps.store.put_stream(
                 io.BytesIO(text.encode("utf-8")),
-                key=f"{document.object_key}.txt",
+                key=f"{key}.txt",
                 content_type="text/plain; charset=utf-8",
             )
             document.text_key, document.text_sha256 = stored.key, stored.sha256

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from chassis.web.principal import Principal
-from filing.adapters.tables import Case, Party
+from filing.adapters.tables import Case, CloudUpload, Party
 from filing.domain import access
 from filing.domain.catalogue import Catalogue
-from filing.service_layer import errors, idempotency, restrictions, uploads
+from filing.service_layer import cloud, errors, idempotency, restrictions, uploads
 from filing.service_layer.access import require_filer, require_registry, ties
 from filing.service_layer.deps import Deps
 from filing.service_layer.filings import (
@@ -54,20 +54,36 @@ def _checked_types(catalogue: Catalogue, metadata: dict[str, Any]) -> list[tuple
     return found
 
 
+def _cloud_fields(metadata: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """(field, Judiciary Cloud upload id or None) of each document, lead first: a document with an upload
+    id comes from the filer's organisation's cloud instead of as a file part."""
+    found = [("metadata.lead.cloud_upload_id", metadata["lead"].get("cloud_upload_id"))]
+    for n, item in enumerate(metadata.get("connected", [])):
+        found.append((f"metadata.connected.{n}.cloud_upload_id", item.get("cloud_upload_id")))
+    return found
+
+
 def _check_parts(metadata: dict[str, Any], files: list[uploads.Upload], max_documents: int) -> None:
     leads = [f for f in files if f.field == "lead"]
     connected = [f for f in files if f.field == "connected"]
     stray = sorted({f.field for f in files} - {"lead", "connected"})
     if stray:
         raise errors.invalid_field(stray[0], "is not a part of a filing (send 'metadata', 'lead', 'connected')")
-    if len(leads) != 1:
-        raise errors.invalid_field("lead", "one lead document is required")
-    if len(connected) != len(metadata.get("connected", [])):
+    clouds = _cloud_fields(metadata)
+    if clouds[0][1] is None and len(leads) != 1:
+        raise errors.invalid_field("lead", "one lead document is required (a file part, or a cloud_upload_id)")
+    if clouds[0][1] is not None and leads:
+        raise errors.invalid_field("lead", "metadata.lead names a cloud_upload_id, so no 'lead' file is sent")
+    described = sum(1 for _, upload_id in clouds[1:] if upload_id is None)
+    if len(connected) != described:
         raise errors.invalid_field(
             "connected",
-            f"{len(connected)} file(s) sent but metadata.connected describes {len(metadata.get('connected', []))}",
+            f"{len(connected)} file(s) sent but metadata.connected describes {described} without a cloud_upload_id",
         )
-    if len(files) > max_documents:
+    named = [upload_id for _, upload_id in clouds if upload_id is not None]
+    if len(set(named)) != len(named):
+        raise errors.invalid_field("metadata", "names one cloud_upload_id for two documents")
+    if len(clouds) > max_documents:
         raise errors.invalid_field("connected", f"a filing holds at most {max_documents} documents")
 
 
@@ -106,10 +122,15 @@ def submit(
         restrictions.check(
             deps, db, court=case.court, names=[p.name for p in named], account_id=principal.subject, at=now
         )
+        # Checked again, locked, when the filing is recorded; here so that nothing is stored for nothing.
+        for field, upload_id in _cloud_fields(metadata):
+            if upload_id is not None:
+                cloud.attachable(db, principal, upload_id, field)
         court, case_id = case.court, case.id
+    direct = [kind for kind, (_, upload_id) in zip(kinds, _cloud_fields(metadata), strict=True) if upload_id is None]
     checked = [
         uploads.check(f, deps.settings.max_document_bytes, role, doc_type, title)
-        for f, (role, doc_type, title) in zip(_ordered(files), kinds, strict=True)
+        for f, (role, doc_type, title) in zip(_ordered(files), direct, strict=True)
     ]
     items = metadata.get("fee_items") or fee_items(deps.catalogue, court, [k[1] for k in kinds])
     print_ = idempotency.fingerprint(metadata, [c.sha256 for c in checked])
@@ -119,7 +140,7 @@ def submit(
         return replay.status, replay.body
     with uploads.stored(deps, checked, f"cases/{case_id}/filings") as documents:
         try:
-            return _record(deps, principal, metadata, documents, items, behalf, key, print_, now)
+            return _record(deps, principal, metadata, kinds, documents, items, behalf, key, print_, now)
         except IntegrityError:
             # Another request with the same Idempotency-Key committed first: answer as it did.
             replay = _replay(deps, account, key, "filing", print_)
@@ -139,11 +160,46 @@ def _replay(deps: Deps, account: str, key: str | None, operation: str, print_: s
         return idempotency.earlier(uow.session, account, key, operation, print_)
 
 
+def _with_cloud_documents(
+    db: Any,
+    principal: Principal,
+    metadata: dict[str, Any],
+    kinds: list[tuple[str, str, str]],
+    stored: list[StoredDocument],
+) -> tuple[list[StoredDocument], list[CloudUpload]]:
+    """The filing's documents in order: stored file parts, and Judiciary Cloud uploads taken (attached,
+    their space freed) in the filing's transaction."""
+    sent = iter(stored)
+    documents: list[StoredDocument] = []
+    taken: list[CloudUpload] = []
+    for (role, doc_type, title), (field, upload_id) in zip(kinds, _cloud_fields(metadata), strict=True):
+        if upload_id is None:
+            documents.append(next(sent))
+            continue
+        upload = cloud.attach(db, principal, upload_id, field)
+        taken.append(upload)
+        documents.append(
+            StoredDocument(
+                role=role,
+                document_type=doc_type,
+                title=title,
+                filename=upload.filename,
+                key=upload.object_key,
+                size=upload.size,
+                sha256=upload.sha256,
+                pages=upload.pages or 0,
+                cloud_upload_id=upload.id,
+            )
+        )
+    return documents, taken
+
+
 def _record(
     deps: Deps,
     principal: Principal,
     metadata: dict[str, Any],
-    documents: list[StoredDocument],
+    kinds: list[tuple[str, str, str]],
+    stored: list[StoredDocument],
     items: list[dict[str, Any]],
     behalf: list[str],
     key: str | None,
@@ -153,6 +209,7 @@ def _record(
     with deps.unit_of_work() as uow:
         case = uow.session.get(Case, metadata["case_id"])
         assert case is not None
+        documents, taken = _with_cloud_documents(uow.session, principal, metadata, kinds, stored)
         filing = record(
             deps,
             uow,
@@ -171,6 +228,7 @@ def _record(
             ),
             now,
         )
+        cloud.attached_to(uow.session, taken, filing.id)
         body = filing_json(uow.session, filing, case)
         idempotency.remember(uow.session, principal.subject or "", key, "filing", print_, 201, body, now)
         uow.commit()
@@ -197,8 +255,13 @@ def copy(deps: Deps, principal: Principal, filing_id: str, changes: dict[str, An
         restrictions.check(
             deps, db, court=case.court, names=[p.name for p in named], account_id=principal.subject, at=now
         )
+        # The copy's documents share the original's objects, a Judiciary Cloud document's included: its
+        # upload stays attached to the original filing, and the object is never deleted while a document
+        # names it.
         documents = [
-            StoredDocument(d.role, d.document_type, d.title, d.filename, d.object_key, d.size, d.sha256, d.pages)
+            StoredDocument(
+                d.role, d.document_type, d.title, d.filename, d.object_key, d.size, d.sha256, d.pages, d.cloud_upload_id
+            )
             for d in documents_of(db, original.id)
         ]
         filing = record(
