@@ -574,11 +574,13 @@ class DocumentStore:
             if not result.is_truncated or not following or following == marker:
                 break
             marker = following
-        # A part sent twice replaces the first on MinIO and AWS, but SeaweedFS lists both; the later one counts.
+        # A part sent twice replaces the first on MinIO and AWS, but SeaweedFS lists both, in the order they
+        # came and with times to the second: the later one counts, and of two in the same second the one
+        # listed later. (A wrong pick could only fail the upload's SHA-256 check, never corrupt a file.)
         latest: dict[int, Part] = {}
         for part in parts:
             kept = latest.get(part.part_number)
-            if kept is None or (part.last_modified and kept.last_modified and part.last_modified > kept.last_modified):
+            if kept is None or (part.last_modified and kept.last_modified and part.last_modified >= kept.last_modified):
                 latest[part.part_number] = part
         return [UploadedPart(p.part_number, p.size or 0, p.etag) for _, p in sorted(latest.items())]
 

@@ -196,10 +196,11 @@ class World(ServiceWorld):
         self.pay_inspection(inspection, self.inspection_order(inspection))
         return inspection
 
-    # Rows the API cannot make (yet) ---------------------------------------------------------------------
-    # TEST-ONLY. Filing takes no e-filing of HCMA/HCCP/HCZZ cases (no form starts them), and issuing
-    # (POST /cases/{id}/issued-documents) is being built beside these tests. These helpers insert the
-    # rows, and put the PDFs in the bucket, as those paths would leave them.
+    # Rows made without the API ---------------------------------------------------------------------------
+    # TEST-ONLY. Filing takes no e-filing of HCMA/HCCP/HCZZ cases (no form starts them), so such a case is
+    # inserted as a paper start would leave it. An issued document is inserted as issuing leaves it but
+    # without stamping, for the many tests about who reads a document rather than how it is made
+    # (``issue`` below goes through POST /cases/{id}/issued-documents).
 
     def case_without_efiling(
         self, case_type: str, plaintiff: Caller, *, originating_public: bool = True

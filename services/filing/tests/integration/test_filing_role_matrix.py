@@ -3,11 +3,17 @@
 The scene, built once for the module: a litigant in person (IU) started DCPI 1/2026 and is its
 plaintiff; Chan & Co came on the record for the defendant by an acknowledgement of service and has
 one of its organisation users assigned to the case. The IU has a writ on the docket, letters waiting
-in the registry's queue and one rejected letter.
+in the registry's queue and one rejected letter. The registry has issued orders into the case (one
+of them sealed); an unrelated IU has asked to inspect one (unpaid); Chan & Co has a Judiciary Cloud
+upload under way. Two more cases, one sealed, are there to be sealed and unsealed.
+
+Calls that change what they act on (sealing, completing or deleting an upload) act on things of their
+own, so no cell depends on another having run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import uuid
@@ -19,6 +25,7 @@ from typing import Any
 import form_examples
 import pdf_samples
 import pytest
+from cloud_testkit import put_parts, start
 from filing_testkit import API, Caller, World
 from werkzeug.test import TestResponse
 
@@ -68,9 +75,32 @@ upload_paper_filing       401   403       403       403    403     403      403 
 list_restriction_orders   401   403       403       403    403     403      403  403  200       403   403
 record_restriction_order  401   403       403       403    403     403      403  403  201       403   403
 revoke_restriction_order  401   403       403       403    403     403      403  403  200       403   403
+issue_document            401   403       403       403    403     403      403  403  201       403   403
+list_issued_documents     401   200       404       200    404     404      404  404  200       404   404
+check_drn                 200   200       200       200    200     200      200  200  200       200   200
+compare_with_drn          200   200       200       200    200     200      200  200  200       200   200
+get_public_document       200   200       200       200    200     200      200  200  200       200   200
+get_private_document      404   200       404       200    404     404      404  404  200       404   404
+download_issued_document  404   200       404       200    404     404      404  404  200       404   404
+seal_case                 401   403       403       403    403     403      403  403  200       403   403
+unseal_case               401   403       403       403    403     403      403  403  200       403   403
+seal_document             401   403       403       403    403     403      403  403  200       403   403
+unseal_document           401   403       403       403    403     403      403  403  200       403   403
+request_inspection        201   201       200       201    201     201      201  201  201       201   201
+list_inspections          401   200       200       200    200     200      200  200  200       200   200
+get_inspection            404   404       200       404    404     404      404  404  200       404   404
+start_cloud_upload        401   403       403       201    201     201      403  403  403       403   403
+cloud_part_urls           401   403       403       200    200     404      403  403  403       403   403
+complete_cloud_upload     401   403       403       200    200     404      403  403  403       403   403
+list_cloud_uploads        401   403       403       200    200     200      200  200  403       403   403
+get_cloud_upload          401   403       403       200    200     404      200  200  403       403   403
+delete_cloud_upload       401   403       403       204    204     404      204  204  403       403   403
+cloud_usage               401   403       403       200    200     200      200  200  403       200   403
+set_cloud_quota           401   403       403       403    403     403      403  403  403       200   403
 """
 
 WRIT = form_examples.writ_dcpi()
+CLOUD_FILE = pdf_samples.pdf_bytes(1, "Exhibit")
 PROBLEM_KINDS = {401: "unauthenticated", 403: "forbidden", 404: "not-found"}
 
 
@@ -98,6 +128,13 @@ class Scene:
     to_reject: str
     message_id: str
     restriction_order_id: str
+    issued: dict[str, Any]
+    private_document_id: str
+    to_seal: dict[str, str]
+    to_unseal: dict[str, str]
+    inspection_id: str
+    upload_id: str
+    organisation_id: str
 
     @property
     def registry(self) -> Caller:
@@ -114,6 +151,11 @@ def _multipart(metadata: dict[str, Any]) -> dict[str, Any]:
         "data": {"metadata": json.dumps(metadata), "lead": (io.BytesIO(pdf_samples.pdf_bytes(1, "Letter")), "l.pdf")},
         "content_type": "multipart/form-data",
     }
+
+
+def _order(world: World, registry: Caller, case_id: str) -> dict[str, Any]:
+    body = {"template": "order", "order_text": "Costs in the cause.", "made_on": world.clock.now().date().isoformat()}
+    return world.issue(registry, case_id, body)
 
 
 def _build(world: World) -> Scene:
@@ -151,8 +193,18 @@ def _build(world: World) -> Scene:
         },
     )
     assert acknowledgement.status_code == 201, acknowledgement.get_data(as_text=True)
-    world.ok("POST", f"/filings/{acknowledgement.get_json()['filing_id']}/accept", registry, json={})
+    accepted = world.ok("POST", f"/filings/{acknowledgement.get_json()['filing_id']}/accept", registry, json={})
     world.assign(case_id, firm, clerk)
+
+    issued, to_seal, to_unseal = (_order(world, registry, case_id) for _ in range(3))
+    world.ok("POST", f"/documents/{to_unseal['document_id']}/seal", registry, json={"reason": "By order"})
+    case_to_seal, case_to_unseal = (world.start_case(litigant, "DCPI")["case_id"] for _ in range(2))
+    world.ok("POST", f"/cases/{case_to_unseal}/seal", registry, json={"reason": "By order"})
+    iu_other = callers["iu_other"]
+    assert iu_other is not None
+    inspection = world.request_inspection(issued["document_id"], iu_other)
+    upload = start(world, clerk, len(CLOUD_FILE), hashlib.sha256(CLOUD_FILE).hexdigest())
+    assert upload.status_code == 201, upload.get_data(as_text=True)
 
     letter = {"case_id": case_id, "title": "Letter to the court", "lead": {"document_type": "letter"}}
     to_accept, to_reject, rejected = (world.file(litigant, letter).get_json() for _ in range(3))
@@ -177,6 +229,13 @@ def _build(world: World) -> Scene:
         to_reject=to_reject["filing_id"],
         message_id=message_id,
         restriction_order_id=order["order_id"],
+        issued=issued,
+        private_document_id=accepted["documents"][0]["document_id"],
+        to_seal={"case": case_to_seal, "document": to_seal["document_id"]},
+        to_unseal={"case": case_to_unseal, "document": to_unseal["document_id"]},
+        inspection_id=inspection["inspection_id"],
+        upload_id=upload.get_json()["upload_id"],
+        organisation_id=firm,
     )
 
 
@@ -206,7 +265,7 @@ class Endpoint:
     body: Callable[[Scene], dict[str, Any]] = lambda s: {"json": {}}
 
     def __call__(self, scene: Scene, who: Caller | None) -> TestResponse:
-        extra = self.body(scene) if self.method == "POST" else {}
+        extra = self.body(scene) if self.method in ("POST", "PUT") else {}
         return scene.world.call(self.method, self.path(scene), who, **extra)
 
 
@@ -221,6 +280,29 @@ def _content(s: Scene) -> str:
 
 def _paper(s: Scene) -> dict[str, Any]:
     return _multipart({**s.letter("Letter handed in"), "received_at": iso(s.world.clock.now())})
+
+
+def _compare(s: Scene) -> dict[str, Any]:
+    return {
+        "data": {"file": (io.BytesIO(b"%PDF-1.7 not the issued copy"), "x.pdf")},
+        "content_type": "multipart/form-data",
+    }
+
+
+def _fresh_upload(s: Scene, uploaded: bool) -> str:
+    """A new upload in Chan & Co's Judiciary Cloud (its parts in the bucket when ``uploaded``): its id."""
+    clerk = s.callers["ou_on"]
+    assert clerk is not None
+    answer = start(s.world, clerk, len(CLOUD_FILE), hashlib.sha256(CLOUD_FILE).hexdigest())
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    upload = answer.get_json()
+    if uploaded:
+        put_parts(s.world, clerk, upload, CLOUD_FILE)
+    return upload["upload_id"]
+
+
+def _cloud_start(s: Scene) -> dict[str, Any]:
+    return {"json": {"filename": "bundle.pdf", "size": 1000, "sha256": "ab" * 32}}
 
 
 ACTIONS: dict[str, Endpoint] = {
@@ -262,6 +344,40 @@ ACTIONS: dict[str, Endpoint] = {
         _json({"name": "Someone Else Entirely", "order_reference": "HCMP 2/2020", "made_on": "2020-01-02"}),
     ),
     "revoke_restriction_order": Endpoint("POST", lambda s: f"/restriction-orders/{s.restriction_order_id}/revoke"),
+    "issue_document": Endpoint(
+        "POST",
+        lambda s: f"/cases/{s.case_id}/issued-documents",
+        lambda s: {"json": {"template": "order", "order_text": "Costs reserved.", "made_on": "2026-01-02"}},
+    ),
+    "list_issued_documents": Endpoint("GET", lambda s: f"/cases/{s.case_id}/issued-documents"),
+    "check_drn": Endpoint("GET", lambda s: f"/drn/{s.issued['drn']}"),
+    "compare_with_drn": Endpoint("POST", lambda s: f"/drn/{s.issued['drn']}", _compare),
+    "get_public_document": Endpoint("GET", lambda s: f"/documents/{s.issued['document_id']}"),
+    "get_private_document": Endpoint("GET", lambda s: f"/documents/{s.private_document_id}"),
+    "download_issued_document": Endpoint("GET", lambda s: f"/documents/{s.issued['document_id']}/download"),
+    "seal_case": Endpoint("POST", lambda s: f"/cases/{s.to_seal['case']}/seal", _json({"reason": "By order"})),
+    "unseal_case": Endpoint("POST", lambda s: f"/cases/{s.to_unseal['case']}/unseal"),
+    "seal_document": Endpoint(
+        "POST", lambda s: f"/documents/{s.to_seal['document']}/seal", _json({"reason": "By order"})
+    ),
+    "unseal_document": Endpoint("POST", lambda s: f"/documents/{s.to_unseal['document']}/unseal"),
+    "request_inspection": Endpoint(
+        "POST", lambda s: "/inspections", lambda s: {"json": {"document_id": s.issued["document_id"]}}
+    ),
+    "list_inspections": Endpoint("GET", lambda s: "/inspections"),
+    "get_inspection": Endpoint("GET", lambda s: f"/inspections/{s.inspection_id}"),
+    "start_cloud_upload": Endpoint("POST", lambda s: "/cloud/uploads", _cloud_start),
+    "cloud_part_urls": Endpoint(
+        "POST", lambda s: f"/cloud/uploads/{s.upload_id}/part-urls", _json({"part_numbers": [1]})
+    ),
+    "complete_cloud_upload": Endpoint("POST", lambda s: f"/cloud/uploads/{_fresh_upload(s, True)}/complete"),
+    "list_cloud_uploads": Endpoint("GET", lambda s: "/cloud/uploads"),
+    "get_cloud_upload": Endpoint("GET", lambda s: f"/cloud/uploads/{s.upload_id}"),
+    "delete_cloud_upload": Endpoint("DELETE", lambda s: f"/cloud/uploads/{_fresh_upload(s, False)}"),
+    "cloud_usage": Endpoint("GET", lambda s: f"/cloud/usage?organisation_id={s.organisation_id}"),
+    "set_cloud_quota": Endpoint(
+        "PUT", lambda s: f"/cloud/quotas/{s.organisation_id}", _json({"quota_bytes": 30 * 2**30})
+    ),
 }
 
 

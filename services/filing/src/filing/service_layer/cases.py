@@ -244,6 +244,7 @@ def case_json(db: Session, case: Case, *, full: bool = False) -> dict[str, Any]:
         "case_type": case.prefix,
         "title": case.title,
         "status": case.status,
+        "sealed": case.sealed,
         "filed_at": iso(case.filed_at),
         "nature_of_claim": case.nature_of_claim,
         "amount_claimed_cents": case.amount_claimed_cents,
@@ -274,7 +275,14 @@ def docket(db: Session, case_id: str) -> list[dict[str, Any]]:
                 "deemed_received_at": iso(entry.deemed_received_at),
                 "entered_at": iso(entry.entered_at),
                 "documents": [
-                    {"document_id": d.id, "title": d.title, "document_type": d.document_type, "pages": d.pages}
+                    {
+                        "document_id": d.id,
+                        "title": d.title,
+                        "document_type": d.document_type,
+                        "pages": d.pages,
+                        "public_inspection": d.public_inspection,
+                        "sealed": d.sealed,
+                    }
                     for d in documents
                 ],
             }
