@@ -21,6 +21,7 @@ from chassis.messaging.envelope import Envelope
 from chassis.messaging.publisher import ConfirmingPublisher
 from chassis.messaging.relay import Relay
 from chassis.messaging.schemas import InvalidEvent
+from chassis.messaging.topology import Subscription
 from chassis.service import Runtime, command_line
 from chassis.testing import probe
 from chassis.testing.polling import wait_until
@@ -101,6 +102,23 @@ def test_each_committed_event_takes_effect_exactly_once(rt: Runtime) -> None:
     with rt.engine.connect() as conn:
         pending = conn.execute(sa.select(sa.func.count()).select_from(probe.outbox)).scalar_one()
     assert pending == 0
+
+
+def test_a_backlog_on_the_first_of_several_queues_is_handled_without_waiting_for_another_message(
+    rt: Runtime, amqp_url: str
+) -> None:
+    # The broker starts delivering the first queue's backlog while the next queue's consumer registers.
+    topology = dataclasses.replace(
+        rt.description.topology,
+        subscriptions=(*rt.description.topology.subscriptions, Subscription("elsewhere", ("elsewhere.x.done.v1",))),
+    )
+    two_queues = Runtime(dataclasses.replace(rt.description, topology=topology), rt.settings)
+    two_queues.declare_topology()
+    for item in range(5):
+        publish_raw(amqp_url, probe.item_event(item).to_json())
+    with worker(two_queues):
+        wait_until(lambda: effect_count(rt) == 5, timeout=10, what="the backlog's five effects")
+    two_queues.engine.dispose()
 
 
 def test_events_of_a_rolled_back_unit_of_work_are_never_stored(rt: Runtime) -> None:

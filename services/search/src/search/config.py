@@ -3,12 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from chassis.config import ConfigError, env_float, env_int
 from chassis.service import ServiceSettings, load_settings
 
 SERVICE = "search"
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """The chassis's service settings plus search's own."""
+
+    service: ServiceSettings
+    #: The largest extracted text of a public document that search fetches; a larger one is refused
+    #: (dead-lettered) rather than held in memory. Extracted text is a small part of its PDF.
+    text_max_bytes: int = 16 * MiB
+    #: Seconds to connect to the text's URL and to wait for each read from it.
+    text_fetch_seconds: float = 10.0
 
 
 def load(environ: Mapping[str, str] | None = None) -> ServiceSettings:
-    """Search's settings; it keeps no documents (public text comes by reference)."""
+    """Search's chassis settings; it keeps no documents (public text comes by reference)."""
     return load_settings(SERVICE, uses_storage=False, environ=environ)
+
+
+def load_search(environ: Mapping[str, str] | None = None, service: ServiceSettings | None = None) -> SearchSettings:
+    """Every setting search reads, failing fast on anything malformed."""
+    settings = SearchSettings(
+        service=service or load(environ),
+        text_max_bytes=env_int("ICMS_SEARCH_TEXT_MAX_BYTES", 16 * MiB, environ),
+        text_fetch_seconds=env_float("ICMS_SEARCH_TEXT_FETCH_SECONDS", 10.0, environ),
+    )
+    if settings.text_max_bytes < 1024:
+        raise ConfigError("ICMS_SEARCH_TEXT_MAX_BYTES must be >= 1024")
+    if not 0 < settings.text_fetch_seconds <= 300:
+        raise ConfigError("ICMS_SEARCH_TEXT_FETCH_SECONDS must be above 0 and at most 300")
+    return settings

@@ -255,11 +255,14 @@ class MessageConsumer:
                         )
                     )
                 while not stop.is_set():
-                    try:
-                        conn.drain_events(timeout=1)
-                    except TimeoutError:
-                        conn.heartbeat_check()
-                        continue
+                    # Deliveries can arrive while the later queues' consumers are still registering; they
+                    # are waiting already, so they are handled now rather than when the next one comes.
+                    if not self._arrived:
+                        try:
+                            conn.drain_events(timeout=1)
+                        except TimeoutError:
+                            conn.heartbeat_check()
+                            continue
                     # Take whatever else has already arrived, so one transaction serves them all.
                     with contextlib.suppress(TimeoutError):
                         while len(self._arrived) < self._prefetch:

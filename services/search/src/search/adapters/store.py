@@ -55,6 +55,11 @@ class SearchStore(Protocol):
         """Withdraw a document (known yet or not) if ``version`` is newer."""
         ...
 
+    def document_version(self, db: Db, document_id: str) -> int | None:
+        """The version of the document's state held (shown or withdrawn), None if search never heard
+        of it; lets a consumer skip fetching text for a state that would not apply."""
+        ...
+
     def set_case_access(self, db: Db, case_id: str, source: str, account_ids: Collection[str], version: int) -> bool:
         """Replace the accounts that ``source`` says see the case, if ``version`` is newer."""
         ...

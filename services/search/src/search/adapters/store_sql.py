@@ -214,6 +214,11 @@ class SqlStore:
         self._unindex_document(db, row_id)
         return True
 
+    def document_version(self, db: Db, document_id: str) -> int | None:
+        d = public_documents.c
+        version: int | None = db.execute(sa.select(d.version).where(d.document_id == document_id)).scalar()
+        return version
+
     def _write_document(self, db: Db, document_id: str, values: dict[str, Any], shown: bool) -> bool:
         stmt = self._insert(public_documents).values(document_id=document_id, **values)
         stmt = stmt.on_conflict_do_update(

@@ -112,7 +112,7 @@ case_access = sa.Table(
     "case_access",
     metadata,
     sa.Column("case_id", Id, primary_key=True),
-    sa.Column("source", sa.String(20), primary_key=True),
+    sa.Column("source", sa.String(60), primary_key=True),
     sa.Column("account_id", Id, primary_key=True),
     sa.Index("ix_case_access_account_id", "account_id", "case_id"),
 )
@@ -121,6 +121,6 @@ case_access_versions = sa.Table(
     "case_access_versions",
     metadata,
     sa.Column("case_id", Id, primary_key=True),
-    sa.Column("source", sa.String(20), primary_key=True),
+    sa.Column("source", sa.String(60), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
 )

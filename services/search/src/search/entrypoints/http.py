@@ -6,11 +6,14 @@ from flask import Flask
 
 from chassis import logs
 from chassis.service import Runtime
-from search.bootstrap import bootstrap
+from search.bootstrap import bootstrap, wire
+from search.entrypoints import api
 
 
 def create_app(runtime: Runtime | None = None) -> Flask:
-    """Search's Flask app."""
+    """Search's Flask app: the chassis's conventions plus search's three searches."""
     runtime = runtime or bootstrap()
     logs.configure(runtime.description.name, runtime.settings.log_level)
-    return runtime.web_app()
+    app = runtime.web_app()
+    api.install(app, wire(runtime))
+    return app
