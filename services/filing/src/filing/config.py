@@ -38,6 +38,9 @@ class FilingSettings:
     cloud_upload_days: int = 30
     #: How long a presigned part-upload URL works.
     cloud_part_url_seconds: int = 3600
+    #: How long the presigned URL of a public document's text (in its event or the export) works: S3's
+    #: longest, so search can still fetch it after a long outage of its consumer.
+    text_url_seconds: int = 7 * 24 * 3600
 
 
 def load(environ: Mapping[str, str] | None = None) -> ServiceSettings:
@@ -60,6 +63,7 @@ def load_filing(environ: Mapping[str, str] | None = None, service: ServiceSettin
         cloud_max_file_bytes=env_int("ICMS_FILING_CLOUD_MAX_FILE_BYTES", 5 * GiB, environ),
         cloud_upload_days=env_int("ICMS_FILING_CLOUD_UPLOAD_DAYS", 30, environ),
         cloud_part_url_seconds=env_int("ICMS_FILING_CLOUD_PART_URL_SECONDS", 3600, environ),
+        text_url_seconds=env_int("ICMS_FILING_TEXT_URL_SECONDS", 7 * 24 * 3600, environ),
     )
     if settings.max_document_bytes < 1024 or settings.max_documents < 1:
         raise ConfigError("ICMS_FILING_MAX_DOCUMENT_BYTES must be >= 1024 and ICMS_FILING_MAX_DOCUMENTS >= 1")
@@ -79,4 +83,6 @@ def load_filing(environ: Mapping[str, str] | None = None, service: ServiceSettin
         )
     if not 60 <= settings.cloud_part_url_seconds <= 7 * 24 * 3600:
         raise ConfigError("ICMS_FILING_CLOUD_PART_URL_SECONDS must be between 60 and 604800 (S3's limit)")
+    if not 60 <= settings.text_url_seconds <= 7 * 24 * 3600:
+        raise ConfigError("ICMS_FILING_TEXT_URL_SECONDS must be between 60 and 604800 (S3's limit)")
     return settings

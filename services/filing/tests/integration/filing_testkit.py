@@ -17,16 +17,25 @@ from werkzeug.test import TestResponse
 
 from chassis.clock import FixedClock, iso
 from chassis.service import ServiceSettings
-from chassis.testing.service_world import Caller, ServiceWorld
+from chassis.testing.service_world import CLIENT_IP, Caller, ServiceWorld
+from chassis.web.principal import Principal
 from filing.adapters import tables
 from filing.bootstrap import bootstrap, wire
 from filing.domain import drn
+from filing.domain.access import SEARCH_SERVICE
 from filing.entrypoints.http import create_app
+from filing.service_layer import review
 from filing.service_layer.deps import Deps
 
 API = "/api/filing/v1"
 #: Monday 23 November 2026, 10:00 in Hong Kong: the registry is open.
 OPEN_MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def search_service() -> Caller:
+    """The search service as it calls filing's export: a principal it signs itself, with the role
+    ``search_service`` and no account behind it (its subject names the service, not a UUID)."""
+    return Caller(Principal("service:search", "service", (SEARCH_SERVICE,), None, None, None, None, CLIENT_IP))
 
 
 class World(ServiceWorld):
@@ -347,6 +356,20 @@ class World(ServiceWorld):
         with self.runtime.engine.connect() as conn:
             rows = conn.execute(sa.select(tables.outbox.c.payload)).all()
         return [json.loads(r[0])["type"] for r in rows]
+
+    def published(self, event_type: str) -> list[dict[str, Any]]:
+        """The data of every ``event_type`` event in the outbox, oldest first, each checked against its contract."""
+        with self.runtime.engine.connect() as conn:
+            rows = conn.execute(sa.select(tables.outbox.c.payload).order_by(tables.outbox.c.id)).all()
+        events = [json.loads(row[0]) for row in rows]
+        for event in events:
+            self.runtime.registry.validate(event)
+        return [event["data"] for event in events if event["type"] == event_type]
+
+    def extract_texts(self) -> None:
+        """Run the extract-document-text job until nothing waits."""
+        while review.extract_pending_text(self.deps):
+            pass
 
     def objects(self) -> list[str]:
         store = self.deps.store

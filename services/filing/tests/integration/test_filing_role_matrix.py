@@ -26,7 +26,7 @@ import form_examples
 import pdf_samples
 import pytest
 from cloud_testkit import put_parts, start
-from filing_testkit import API, Caller, World
+from filing_testkit import API, Caller, World, search_service
 from werkzeug.test import TestResponse
 
 from chassis.clock import iso
@@ -43,60 +43,64 @@ from chassis.testing.skeleton import settings_for
 #   ou_else   OU of another firm
 #   pa, sa    Chan & Co's primary and secondary administrators
 #   registry  registry officer;  help  Help Centre officer;  admin  system administrator
+#   search    the search service (role search_service, signed by search itself): no account, so
+#             403 wherever one is needed; reads the export, and otherwise only what the anonymous read
 #
 # Outcomes: 401 log in first; 403 this role may not do this at all; 404 not the caller's to see (so
 # outsiders cannot tell it exists); 200/201 done.
 MATRIX = """
-action                    anon  iu_party  iu_other  ou_on  ou_off  ou_else  pa   sa   registry  help  admin
-list_case_types           200   200       200       200    200     200      200  200  200       200   200
-list_forms                200   200       200       200    200     200      200  200  200       200   200
-get_form                  200   200       200       200    200     200      200  200  200       200   200
-list_document_types       200   200       200       200    200     200      200  200  200       200   200
-list_rejection_reasons    200   200       200       200    200     200      200  200  200       200   200
-deemed_receipt            200   200       200       200    200     200      200  200  200       200   200
-list_closures             200   200       200       200    200     200      200  200  200       200   200
-declare_closure           401   403       403       403    403     403      403  403  201       403   403
-start_case                401   201       201       201    201     201      403  403  403       403   403
-list_cases                401   200       200       200    200     200      200  200  200       200   200
-get_case                  401   200       404       200    404     404      404  404  200       404   404
-file_into_case            401   201       404       201    404     404      403  403  403       403   403
-list_filings              401   200       200       200    200     200      200  200  200       200   200
-get_docketed_filing       401   200       404       200    404     404      404  404  200       404   404
-get_rejected_filing       401   200       404       404    404     404      404  404  200       404   404
-download_document         401   200       404       200    404     404      404  404  200       404   404
-copy_rejected_filing      401   201       404       404    404     404      403  403  403       403   403
-list_inbox                401   200       200       200    200     200      200  200  200       200   200
-mark_message_read         401   200       404       404    404     404      404  404  404       404   404
-mark_message_unread       401   200       404       404    404     404      404  404  404       404   404
-review_queue              401   403       403       403    403     403      403  403  200       403   403
-accept_filing             401   403       403       403    403     403      403  403  200       403   403
-reject_filing             401   403       403       403    403     403      403  403  200       403   403
-upload_paper_filing       401   403       403       403    403     403      403  403  201       403   403
-list_restriction_orders   401   403       403       403    403     403      403  403  200       403   403
-record_restriction_order  401   403       403       403    403     403      403  403  201       403   403
-revoke_restriction_order  401   403       403       403    403     403      403  403  200       403   403
-issue_document            401   403       403       403    403     403      403  403  201       403   403
-list_issued_documents     401   200       404       200    404     404      404  404  200       404   404
-check_drn                 200   200       200       200    200     200      200  200  200       200   200
-compare_with_drn          200   200       200       200    200     200      200  200  200       200   200
-get_public_document       200   200       200       200    200     200      200  200  200       200   200
-get_private_document      404   200       404       200    404     404      404  404  200       404   404
-download_issued_document  404   200       404       200    404     404      404  404  200       404   404
-seal_case                 401   403       403       403    403     403      403  403  200       403   403
-unseal_case               401   403       403       403    403     403      403  403  200       403   403
-seal_document             401   403       403       403    403     403      403  403  200       403   403
-unseal_document           401   403       403       403    403     403      403  403  200       403   403
-request_inspection        201   201       200       201    201     201      201  201  201       201   201
-list_inspections          401   200       200       200    200     200      200  200  200       200   200
-get_inspection            404   404       200       404    404     404      404  404  200       404   404
-start_cloud_upload        401   403       403       201    201     201      403  403  403       403   403
-cloud_part_urls           401   403       403       200    200     404      403  403  403       403   403
-complete_cloud_upload     401   403       403       200    200     404      403  403  403       403   403
-list_cloud_uploads        401   403       403       200    200     200      200  200  403       403   403
-get_cloud_upload          401   403       403       200    200     404      200  200  403       403   403
-delete_cloud_upload       401   403       403       204    204     404      204  204  403       403   403
-cloud_usage               401   403       403       200    200     200      200  200  403       200   403
-set_cloud_quota           401   403       403       403    403     403      403  403  403       200   403
+action                    anon  iu_party  iu_other  ou_on  ou_off  ou_else  pa   sa   registry  help  admin  search
+list_case_types           200   200       200       200    200     200      200  200  200       200   200    200
+list_forms                200   200       200       200    200     200      200  200  200       200   200    200
+get_form                  200   200       200       200    200     200      200  200  200       200   200    200
+list_document_types       200   200       200       200    200     200      200  200  200       200   200    200
+list_rejection_reasons    200   200       200       200    200     200      200  200  200       200   200    200
+deemed_receipt            200   200       200       200    200     200      200  200  200       200   200    200
+list_closures             200   200       200       200    200     200      200  200  200       200   200    200
+declare_closure           401   403       403       403    403     403      403  403  201       403   403    403
+start_case                401   201       201       201    201     201      403  403  403       403   403    403
+list_cases                401   200       200       200    200     200      200  200  200       200   200    403
+get_case                  401   200       404       200    404     404      404  404  200       404   404    403
+file_into_case            401   201       404       201    404     404      403  403  403       403   403    403
+list_filings              401   200       200       200    200     200      200  200  200       200   200    403
+get_docketed_filing       401   200       404       200    404     404      404  404  200       404   404    403
+get_rejected_filing       401   200       404       404    404     404      404  404  200       404   404    403
+download_document         401   200       404       200    404     404      404  404  200       404   404    403
+copy_rejected_filing      401   201       404       404    404     404      403  403  403       403   403    403
+list_inbox                401   200       200       200    200     200      200  200  200       200   200    403
+mark_message_read         401   200       404       404    404     404      404  404  404       404   404    403
+mark_message_unread       401   200       404       404    404     404      404  404  404       404   404    403
+review_queue              401   403       403       403    403     403      403  403  200       403   403    403
+accept_filing             401   403       403       403    403     403      403  403  200       403   403    403
+reject_filing             401   403       403       403    403     403      403  403  200       403   403    403
+upload_paper_filing       401   403       403       403    403     403      403  403  201       403   403    403
+list_restriction_orders   401   403       403       403    403     403      403  403  200       403   403    403
+record_restriction_order  401   403       403       403    403     403      403  403  201       403   403    403
+revoke_restriction_order  401   403       403       403    403     403      403  403  200       403   403    403
+issue_document            401   403       403       403    403     403      403  403  201       403   403    403
+list_issued_documents     401   200       404       200    404     404      404  404  200       404   404    403
+check_drn                 200   200       200       200    200     200      200  200  200       200   200    200
+compare_with_drn          200   200       200       200    200     200      200  200  200       200   200    200
+get_public_document       200   200       200       200    200     200      200  200  200       200   200    200
+get_private_document      404   200       404       200    404     404      404  404  200       404   404    404
+download_issued_document  404   200       404       200    404     404      404  404  200       404   404    404
+seal_case                 401   403       403       403    403     403      403  403  200       403   403    403
+unseal_case               401   403       403       403    403     403      403  403  200       403   403    403
+seal_document             401   403       403       403    403     403      403  403  200       403   403    403
+unseal_document           401   403       403       403    403     403      403  403  200       403   403    403
+request_inspection        201   201       200       201    201     201      201  201  201       201   201    403
+list_inspections          401   200       200       200    200     200      200  200  200       200   200    403
+get_inspection            404   404       200       404    404     404      404  404  200       404   404    404
+start_cloud_upload        401   403       403       201    201     201      403  403  403       403   403    403
+cloud_part_urls           401   403       403       200    200     404      403  403  403       403   403    403
+complete_cloud_upload     401   403       403       200    200     404      403  403  403       403   403    403
+list_cloud_uploads        401   403       403       200    200     200      200  200  403       403   403    403
+get_cloud_upload          401   403       403       200    200     404      200  200  403       403   403    403
+delete_cloud_upload       401   403       403       204    204     404      204  204  403       403   403    403
+cloud_usage               401   403       403       200    200     200      200  200  403       200   403    403
+set_cloud_quota           401   403       403       403    403     403      403  403  403       200   403    403
+export_cases              401   403       403       403    403     403      403  403  403       403   403    200
+export_documents          401   403       403       403    403     403      403  403  403       403   403    200
 """
 
 WRIT = form_examples.writ_dcpi()
@@ -173,6 +177,7 @@ def _build(world: World) -> Scene:
         "registry": world.caller("registry_officer"),
         "help": world.caller("help_centre_officer"),
         "admin": world.caller("system_admin"),
+        "search": search_service(),
     }
     litigant, clerk, registry = callers["iu_party"], callers["ou_on"], callers["registry"]
     assert litigant is not None and clerk is not None and registry is not None
@@ -378,6 +383,8 @@ ACTIONS: dict[str, Endpoint] = {
     "set_cloud_quota": Endpoint(
         "PUT", lambda s: f"/cloud/quotas/{s.organisation_id}", _json({"quota_bytes": 30 * 2**30})
     ),
+    "export_cases": Endpoint("GET", lambda s: "/export/cases"),
+    "export_documents": Endpoint("GET", lambda s: "/export/documents"),
 }
 
 

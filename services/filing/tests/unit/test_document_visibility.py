@@ -52,6 +52,8 @@ CALLERS = [
     Who("help_centre", _principal("help_centre_officer"), NONE),
     Who("system_admin", _principal("system_admin"), NONE),
     Who("anonymous", _principal(None), NONE),
+    # The search service signs its own principal: no account, no ties; it reads as the public does.
+    Who("search_service", _principal("search_service", subject="service:search"), NONE),
     # A PA or SA has no ties even when a party's account id matches: only IU and OU accounts transact.
     Who("pa_with_ties", _principal("PA", organisation="firm-a"), CaseTies(party=True, assigned=True)),
 ]
@@ -112,7 +114,7 @@ def test_the_rule_matches_the_issue_for_every_document_and_grant(who: Who) -> No
 
 
 def test_the_product_is_complete() -> None:
-    # Filed: 2^5 combinations of the flags x 2 filers; issued: 2^4; 11 callers; with and without a grant.
+    # Filed: 2^5 combinations of the flags x 2 filers; issued: 2^4; 12 callers; with and without a grant.
     assert len(FACTS) == 2**6 + 2**4
     assert len(CELLS) == len(CALLERS) * len(FACTS) * 2
 
@@ -147,3 +149,20 @@ def test_a_grant_opens_only_what_is_open_to_inspection() -> None:
     for change in ("sealed", "case_sealed"):
         closed = DocumentFacts(**{**public.__dict__, change: True})
         assert not access.may_read_document(anonymous, NONE, closed, True), change
+
+
+def test_search_hears_of_every_document_of_a_public_kind_whatever_its_sealing() -> None:
+    for doc in FACTS:
+        assert access.public_kind(doc) == (doc.public_inspection and doc.on_record and doc.case_type_public), doc
+        assert access.open_to_inspection(doc) == (access.public_kind(doc) and not doc.sealed and not doc.case_sealed)
+
+
+def test_only_the_search_service_exports_and_it_is_no_account() -> None:
+    for who in CALLERS:
+        service = who.name == "search_service"
+        assert access.may_export(who.principal) is service, who.name
+        assert access.is_service(who.principal) is service, who.name
+        assert not (service and (access.may_file(who.principal) or access.is_registry(who.principal)))
+    # The role without a signed subject is nobody: an anonymous caller cannot claim it.
+    nobody = Principal(None, None, (access.SEARCH_SERVICE,), None, None, None, None, "203.0.113.9")
+    assert not access.may_export(nobody)

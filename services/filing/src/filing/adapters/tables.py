@@ -161,6 +161,7 @@ class Document(Base):
     text_status: Mapped[str] = mapped_column(sa.String(20), index=True)
     text_key: Mapped[str | None] = mapped_column(sa.String(200))
     text_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    text_size: Mapped[int | None] = mapped_column(sa.BigInteger)
     sealed: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
     #: The Judiciary Cloud upload the document came from (its object stays where the upload put it).
     cloud_upload_id: Mapped[str | None] = mapped_column(Id)
@@ -263,6 +264,7 @@ class IssuedDocument(Base):
     text_status: Mapped[str] = mapped_column(sa.String(20), index=True)
     text_key: Mapped[str | None] = mapped_column(sa.String(200))
     text_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    text_size: Mapped[int | None] = mapped_column(sa.BigInteger)
     version: Mapped[int] = mapped_column(sa.Integer)
 
 

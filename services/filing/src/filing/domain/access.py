@@ -3,6 +3,10 @@
 Only individual users (IU) and organisation users (OU) transact with the court; administrators of an
 organisation (PA, SA) manage accounts and cannot file. A case is open to its parties' own accounts,
 to the organisation users assigned to it, and to registry staff.
+
+A service principal (``search_service``: search signs it itself with the gateway's secret; identity
+never issues the role) is no account: it reads filing's export and, elsewhere, only what the anonymous
+read.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from chassis.web.principal import Principal
 IU = "IU"
 OU = "OU"
 REGISTRY_OFFICER = "registry_officer"
+SEARCH_SERVICE = "search_service"
 FILER_ROLES = (IU, OU)
 
 
@@ -25,6 +30,16 @@ class CaseTies:
     """The caller's own (IU) account is a party."""
     assigned: bool
     """The caller is an organisation user assigned to the case."""
+
+
+def is_service(principal: Principal) -> bool:
+    """A service calling filing by itself, not a person: it has no account, cases, filings or inbox."""
+    return principal.authenticated and principal.has_role(SEARCH_SERVICE)
+
+
+def may_export(principal: Principal) -> bool:
+    """Only search reads the export of every case and public document, to rebuild its read models."""
+    return is_service(principal)
 
 
 def may_file(principal: Principal) -> bool:
@@ -78,11 +93,16 @@ class DocumentFacts:
     """Filed: the account that filed it."""
 
 
+def public_kind(doc: DocumentFacts) -> bool:
+    """The document is of a kind the public inspects, sealing aside: public kind, on record, a case type
+    open to online inspection. Search hears of these (with their sealing); of no other document."""
+    return doc.public_inspection and doc.on_record and doc.case_type_public
+
+
 def open_to_inspection(doc: DocumentFacts) -> bool:
-    """The public may inspect the document once it has paid: public kind, on record, nothing sealed,
-    a case type open to online inspection. Also what decides whether the public may see its metadata
-    and ask to inspect it."""
-    return doc.public_inspection and doc.on_record and not doc.sealed and not doc.case_sealed and doc.case_type_public
+    """The public may inspect the document once it has paid: of a public kind and nothing sealed. Also
+    what decides whether the public may see its metadata and ask to inspect it."""
+    return public_kind(doc) and not doc.sealed and not doc.case_sealed
 
 
 def may_read_document(principal: Principal, ties: CaseTies, doc: DocumentFacts, granted: bool) -> bool:

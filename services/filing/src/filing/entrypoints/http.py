@@ -12,6 +12,7 @@ from filing.entrypoints.api import (
     cases,
     cloud,
     documents,
+    export,
     filings,
     inbox,
     inspections,
@@ -29,6 +30,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app = runtime.web_app()
     # A body larger than every document at its limit is refused before it is read (413).
     app.config["MAX_CONTENT_LENGTH"] = deps.settings.max_request_bytes
-    for module in (reference, calendar, cases, filings, registry, inbox, cloud, documents, inspections, issued):
+    modules = (reference, calendar, cases, filings, registry, inbox, cloud, documents, inspections, issued, export)
+    for module in modules:
         module.install(app, deps)
     return app

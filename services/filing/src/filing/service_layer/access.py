@@ -51,10 +51,20 @@ def require_registry(principal: Principal) -> None:
 
 
 def require_account(principal: Principal) -> str:
-    """The caller's account id; 401 for the anonymous."""
+    """The caller's account id; 401 for the anonymous, 403 for a service (it has no account)."""
     if principal.subject is None:
         raise errors.unauthenticated()
+    if access.is_service(principal):
+        raise errors.forbidden("A service has no account: no cases, filings, inbox or inspections of its own.")
     return principal.subject
+
+
+def require_exporter(principal: Principal) -> None:
+    """401 for the anonymous, 403 for anyone but search's service principal."""
+    if not principal.authenticated:
+        raise errors.unauthenticated()
+    if not access.may_export(principal):
+        raise errors.forbidden("Only the search service reads filing's export.")
 
 
 def visible_case_ids(principal: Principal) -> sa.Select[tuple[str]] | None:

@@ -23,8 +23,8 @@ from filing.adapters.tables import Case, CaseAccess, DocketEntry, Document, Fili
 from filing.domain import access
 from filing.domain.catalogue import CaseType
 from filing.domain.forms import Originating, read_originating, validate_form
-from filing.service_layer import errors, idempotency, restrictions
-from filing.service_layer.access import require_filer, visible_case, visible_case_ids
+from filing.service_layer import errors, idempotency, restrictions, search_feed
+from filing.service_layer.access import require_account, require_filer, visible_case, visible_case_ids
 from filing.service_layer.case_numbers import allocate, case_number
 from filing.service_layer.deps import Deps
 from filing.service_layer.events import publish
@@ -199,6 +199,7 @@ def _start_case(
             "aggregate_version": case.version,
         },
     )
+    search_feed.publish_case_updated(deps, uow, case)
     pages = inspect_pdf(io.BytesIO(pdf), len(pdf)).pages
     filing = record(
         deps,
@@ -304,8 +305,7 @@ def get(deps: Deps, principal: Principal, case_id: str) -> dict[str, Any]:
 
 def list_visible(deps: Deps, principal: Principal, filters: dict[str, Any], limit: int, offset: int) -> dict[str, Any]:
     """The cases the caller sees (the registry: all), newest first, filtered."""
-    if not principal.authenticated:
-        raise errors.unauthenticated()
+    require_account(principal)
     with deps.unit_of_work() as uow:
         query = sa.select(Case)
         mine = visible_case_ids(principal)

@@ -58,18 +58,21 @@ def find(deps: Deps, db: Session, document_id: str, *, lock: bool = False) -> Fo
     if row is not None:
         filing = db.get(Filing, row.filing_id)
         assert filing is not None
-        source = FILED
     else:
         query = sa.select(IssuedDocument).where(IssuedDocument.id == document_id)
         row = db.scalar(query.with_for_update() if lock else query)
         if row is None:
             return None
-        source = ISSUED
     case = db.get(Case, row.case_id)
     assert case is not None
+    return found_document(deps, row, case, filing)
+
+
+def found_document(deps: Deps, row: Document | IssuedDocument, case: Case, filing: Filing | None) -> FoundDocument:
+    """A document read with its case (and, if filed, its filing), with the facts its access rule needs."""
     case_type = deps.catalogue.case_types.get(case.prefix)
     facts = DocumentFacts(
-        source=source,
+        source=FILED if filing is not None else ISSUED,
         public_inspection=row.public_inspection,
         sealed=row.sealed,
         case_sealed=case.sealed,
@@ -77,7 +80,7 @@ def find(deps: Deps, db: Session, document_id: str, *, lock: bool = False) -> Fo
         on_record=filing.docket_number is not None if filing is not None else True,
         submitted_by=filing.submitted_by_account_id if filing is not None else None,
     )
-    return FoundDocument(source, row, case, filing, facts)
+    return FoundDocument(facts.source, row, case, filing, facts)
 
 
 def granted(db: Session, principal: Principal, document_id: str, token: str | None, now: datetime) -> bool:

@@ -57,6 +57,8 @@ def request(deps: Deps, principal: Principal, body: dict[str, Any]) -> tuple[int
     An account that already has an unpaid or live inspection of the document gets that one back
     (200) rather than a second fee.
     """
+    if access.is_service(principal):
+        raise errors.forbidden("An inspection is asked for and paid by a person; a service asks for none.")
     now = deps.now()
     with deps.unit_of_work() as uow:
         db = uow.session

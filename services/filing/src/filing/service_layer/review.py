@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from chassis.clock import iso
+from chassis.storage import StoredObject
 from chassis.web.principal import Principal
 from filing.adapters.pdf_checks import DamagedPdf, extract_text
 from filing.adapters.tables import (
@@ -21,7 +22,7 @@ from filing.adapters.tables import (
     IssuedDocument,
     Party,
 )
-from filing.service_layer import errors, inbox
+from filing.service_layer import documents, errors, inbox, search_feed
 from filing.service_layer.access import require_registry
 from filing.service_layer.deps import Deps
 from filing.service_layer.events import publish
@@ -81,6 +82,8 @@ def accept(deps: Deps, principal: Principal, filing_id: str) -> dict[str, Any]:
     with deps.unit_of_work() as uow:
         db = uow.session
         filing, case = _under_review(uow, filing_id)
+        # The docket grows (and, with a joining filing, the record changes): one change of the case.
+        case.version += 1
         case.last_document_number += 1
         filing.docket_number = case.last_document_number
         filing.status = ACCEPTED
@@ -125,6 +128,7 @@ def accept(deps: Deps, principal: Principal, filing_id: str) -> dict[str, Any]:
                 "aggregate_version": filing.version,
             },
         )
+        search_feed.publish_case_updated(deps, uow, case)
         if filing.channel == "electronic":
             inbox.post(
                 db,
@@ -157,7 +161,8 @@ def _filed_by(db: Any, filing: Filing) -> str:
 
 
 def _join_record(deps: Deps, uow: Any, case: Case, filing: Filing) -> None:
-    """An accepted acknowledgement of service or notice of acting puts its filer on the record."""
+    """An accepted acknowledgement of service or notice of acting puts its filer on the record (at the
+    version ``accept`` counted for the acceptance)."""
     db = uow.session
     party = db.get(Party, filing.acting_for)
     assert party is not None and party.case_id == case.id
@@ -177,7 +182,6 @@ def _join_record(deps: Deps, uow: Any, case: Case, filing: Filing) -> None:
         party.account_id = filing.submitted_by_account_id
         party.representative_id = None
         party.representative_name = None
-    case.version += 1
     db.flush()
     publish(
         deps,
@@ -259,7 +263,7 @@ def reject(deps: Deps, principal: Principal, filing_id: str, body: dict[str, Any
 
 def extract_pending_text(deps: Deps, batch: int = 20) -> int:
     """Job: keep the text of each accepted document, and of each issued document open to inspection
-    (judgments and orders, for search), beside it in the store.
+    (judgments and orders, for search), beside it in the store; tell search of each of a public kind.
 
     Done after acceptance or issue rather than inside it, so a thousand-page exhibit never holds a
     request open. An unreadable page gives no text; a document pypdf cannot open at all is marked failed.
@@ -272,33 +276,49 @@ def extract_pending_text(deps: Deps, batch: int = 20) -> int:
 def _extract_pending(deps: Deps, model: Any, content_key: Any, batch: int) -> int:
     """One pass over ``model``'s rows waiting for their text; ``content_key`` is the column naming the PDF."""
     with deps.unit_of_work() as uow:
-        ids = uow.session.scalars(
-            sa.select(model.id).where(model.text_status == TEXT_PENDING).order_by(model.id).limit(batch)
+        pending = uow.session.execute(
+            sa.select(model.id, content_key).where(model.text_status == TEXT_PENDING).order_by(model.id).limit(batch)
         ).all()
-    for document_id in ids:
-        with deps.unit_of_work() as uow:
-            document = uow.session.scalar(
-                sa.select(model).where(model.id == document_id, model.text_status == TEXT_PENDING)
-            )
-            if document is None:
-                continue
-            key = getattr(document, content_key.key)
-            # Storage errors propagate: the pass fails and the next one tries again.
-            with tempfile.TemporaryFile() as spool, deps.store.open(key) as reader:
-                for chunk in reader.iter_chunks():
-                    spool.write(chunk)
-                try:
-                    text = extract_text(spool)
-                except DamagedPdf:
-                    document.text_status = TEXT_FAILED
-                    uow.commit()
-                    continue
+    for document_id, key in pending:
+        text = _text_of(deps, key)
+        stored = None
+        if text is not None:
             stored = deps.store.put_stream(
-                io.BytesIO(text.encode("utf-8")),
-                key=f"{key}.txt",
-                content_type="text/plain; charset=utf-8",
+                io.BytesIO(text.encode("utf-8")), key=f"{key}.txt", content_type=search_feed.TEXT_MEDIA_TYPE
             )
-            document.text_key, document.text_sha256 = stored.key, stored.sha256
-            document.text_status = TEXT_DONE
-            uow.commit()
-    return len(ids)
+        _keep_text(deps, document_id, stored)
+    return len(pending)
+
+
+def _text_of(deps: Deps, key: str) -> str | None:
+    """The text of the PDF stored under ``key``; None if pypdf cannot open it at all."""
+    # Storage errors propagate: the pass fails and the next one tries again.
+    with tempfile.TemporaryFile() as spool, deps.store.open(key) as reader:
+        for chunk in reader.iter_chunks():
+            spool.write(chunk)
+        try:
+            return extract_text(spool)
+        except DamagedPdf:
+            return None
+
+
+def _keep_text(deps: Deps, document_id: str, stored: StoredObject | None) -> None:
+    """Record the document's text (None: its PDF could not be read) and, if search may have it, publish it.
+
+    The row is locked and read afresh only now, after the slow extraction, so a sealing that committed
+    meanwhile is seen: a sealed document is never published.
+    """
+    with deps.unit_of_work() as uow:
+        found = documents.find(deps, uow.session, document_id, lock=True)
+        if found is None or found.row.text_status != TEXT_PENDING:
+            return  # another pass got there first
+        row = found.row
+        if stored is None:
+            row.text_status = TEXT_FAILED
+        else:
+            row.text_key, row.text_sha256, row.text_size = stored.key, stored.sha256, stored.size
+            row.text_status = TEXT_DONE
+            if search_feed.publishable(found):
+                search_feed.count_change(uow.session, found)
+                search_feed.publish_document(deps, uow, found)
+        uow.commit()

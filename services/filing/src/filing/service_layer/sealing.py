@@ -2,8 +2,10 @@
 
 Sealing keeps a case's or a document's content from the public: no inspection, no download, and the
 DRN check says no more than "genuine". Parties and the registry still read it (the one rule is
-``access.may_read_document``). Events tell search to drop (or restore) what it shows; they never
-carry content. Sealing what is sealed, or unsealing what is not, is 409 and changes nothing.
+``access.may_read_document``). Events tell search to drop (or restore) what it shows: the case's
+sealing and its whole state (``filing.case.updated``), a document's sealing, and an unsealed public
+document published again; they never carry content. Sealing what is sealed, or unsealing what is not,
+is 409 and changes nothing.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import sqlalchemy as sa
 
 from chassis.clock import iso
 from chassis.web.principal import Principal
-from filing.adapters.tables import Case, Document, Filing
-from filing.service_layer import documents, errors
+from filing.adapters.tables import Case
+from filing.service_layer import documents, errors, search_feed
 from filing.service_layer.access import require_registry
 from filing.service_layer.deps import Deps
 from filing.service_layer.events import publish
@@ -50,6 +52,7 @@ def seal_case(deps: Deps, principal: Principal, case_id: str, reason: str | None
                 "aggregate_version": case.version,
             },
         )
+        search_feed.publish_case_updated(deps, uow, case)
         answer = {"case_id": case.id, "case_number": case.case_number, "sealed": sealed, "version": case.version}
         uow.commit()
         return answer
@@ -60,8 +63,9 @@ def seal_document(
 ) -> dict[str, Any]:
     """``POST /documents/{id}/seal`` (``sealed``) or ``/unseal``, for a filed or an issued document.
 
-    An issued document counts its own versions; a filed document is part of its filing, whose version
-    counts the change (the document table keeps none), so the events' versions still only grow.
+    The change is counted as ``search_feed.count_change`` counts every change of a document, so the
+    events' versions only grow. An unsealed document of a public kind whose text is stored is published
+    again (``filing.document.published``, at the unsealing's version) with a fresh link to its text.
     """
     require_registry(principal)
     now = deps.now()
@@ -74,14 +78,7 @@ def seal_document(
             raise errors.already_sealed("document") if sealed else errors.not_sealed("document")
         row.sealed = sealed
         verb = "sealed" if sealed else "unsealed"
-        if isinstance(row, Document):
-            filing = uow.session.scalar(sa.select(Filing).where(Filing.id == row.filing_id).with_for_update())
-            assert filing is not None
-            filing.version += 1
-            version = filing.version
-        else:
-            row.version += 1
-            version = row.version
+        version = search_feed.count_change(uow.session, found)
         publish(
             deps,
             uow,
@@ -99,6 +96,8 @@ def seal_document(
                 "aggregate_version": version,
             },
         )
+        if not sealed and search_feed.publishable(found):
+            search_feed.publish_document(deps, uow, found)
         answer = {
             "document_id": row.id,
             "document_source": found.source,
