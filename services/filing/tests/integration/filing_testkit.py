@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +19,10 @@ from werkzeug.test import TestResponse
 
 from chassis.clock import FixedClock, iso
 from chassis.service import ServiceSettings
+from chassis.testing.infra import scratch_database
+from chassis.testing.s3 import remove_bucket
 from chassis.testing.service_world import CLIENT_IP, Caller, ServiceWorld
+from chassis.testing.skeleton import settings_for
 from chassis.web.principal import Principal
 from filing.adapters import tables
 from filing.bootstrap import bootstrap, wire
@@ -374,3 +379,22 @@ class World(ServiceWorld):
     def objects(self) -> list[str]:
         store = self.deps.store
         return [o.object_name for o in store.client.list_objects(store.bucket, recursive=True)]
+
+
+@contextmanager
+def world_of_its_own(
+    name: str, postgres_server: str, rabbitmq: Any, s3_client: Any, s3_settings: Any
+) -> Iterator[World]:
+    """A World on a database, vhost and bucket of its own, for a module-scoped scene (the chassis's own
+    fixtures of those live as long as one test)."""
+    with ExitStack() as stack:
+        vhost = f"t_{uuid.uuid4().hex[:12]}"
+        rabbitmq.add_vhost(vhost)
+        stack.callback(rabbitmq.delete_vhost, vhost)
+        bucket = f"t-{name}-{uuid.uuid4().hex[:12]}"
+        s3_client.make_bucket(bucket)
+        stack.callback(remove_bucket, s3_client, bucket)
+        database = stack.enter_context(scratch_database(postgres_server))
+        world = World(settings_for("filing", database, rabbitmq.url(vhost), s3_settings, bucket, uses_storage=True))
+        stack.callback(world.close)
+        yield world

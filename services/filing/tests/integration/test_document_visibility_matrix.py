@@ -30,20 +30,15 @@ import hashlib
 import io
 import json
 import urllib.request
-import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
 import pdf_samples
 import pytest
-from filing_testkit import Caller, World
+from filing_testkit import Caller, World, world_of_its_own
 
 from chassis.clock import iso
-from chassis.testing.infra import scratch_database
-from chassis.testing.s3 import remove_bucket
-from chassis.testing.skeleton import settings_for
 from filing.adapters import tables
 
 # Callers (columns):
@@ -248,16 +243,7 @@ def _build(world: World) -> Scene:
 @pytest.fixture(scope="module")
 def scene(postgres_server: str, rabbitmq: Any, s3_settings: Any, s3_client: Any) -> Iterator[Scene]:
     """One filing service and one scene for every cell (database, vhost and bucket live with the module)."""
-    with ExitStack() as stack:
-        vhost = f"t_{uuid.uuid4().hex[:12]}"
-        rabbitmq.add_vhost(vhost)
-        stack.callback(rabbitmq.delete_vhost, vhost)
-        bucket = f"t-filing-visibility-{uuid.uuid4().hex[:12]}"
-        s3_client.make_bucket(bucket)
-        stack.callback(remove_bucket, s3_client, bucket)
-        database = stack.enter_context(scratch_database(postgres_server))
-        world = World(settings_for("filing", database, rabbitmq.url(vhost), s3_settings, bucket, uses_storage=True))
-        stack.callback(world.close)
+    with world_of_its_own("filing-visibility", postgres_server, rabbitmq, s3_client, s3_settings) as world:
         yield _build(world)
 
 

@@ -16,9 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,13 +24,10 @@ import form_examples
 import pdf_samples
 import pytest
 from cloud_testkit import put_parts, start
-from filing_testkit import API, Caller, World, search_service
+from filing_testkit import API, Caller, World, search_service, world_of_its_own
 from werkzeug.test import TestResponse
 
 from chassis.clock import iso
-from chassis.testing.infra import scratch_database
-from chassis.testing.s3 import remove_bucket
-from chassis.testing.skeleton import settings_for
 
 # Callers (columns):
 #   anon      no login
@@ -248,16 +243,7 @@ def _build(world: World) -> Scene:
 def scene(postgres_server: str, rabbitmq: Any, s3_settings: Any, s3_client: Any) -> Iterator[Scene]:
     """One filing service and one scene for every cell: the database, vhost and bucket live as long as
     the module (the chassis's own fixtures of those are per test)."""
-    with ExitStack() as stack:
-        vhost = f"t_{uuid.uuid4().hex[:12]}"
-        rabbitmq.add_vhost(vhost)
-        stack.callback(rabbitmq.delete_vhost, vhost)
-        bucket = f"t-filing-role-matrix-{uuid.uuid4().hex[:12]}"
-        s3_client.make_bucket(bucket)
-        stack.callback(remove_bucket, s3_client, bucket)
-        database = stack.enter_context(scratch_database(postgres_server))
-        world = World(settings_for("filing", database, rabbitmq.url(vhost), s3_settings, bucket, uses_storage=True))
-        stack.callback(world.close)
+    with world_of_its_own("filing-role-matrix", postgres_server, rabbitmq, s3_client, s3_settings) as world:
         yield _build(world)
 
 

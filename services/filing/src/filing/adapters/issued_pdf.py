@@ -11,20 +11,14 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import groupby
 
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_RIGHT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 
 from chassis.pdf_fonts import markup, register_fonts
-from filing.adapters.originating_pdf import AUTHOR, action_line, court_heading
+from filing.adapters.originating_pdf import AUTHOR, STYLES, action_line, court_heading, parties_table
 from filing.domain.forms import court_date
-
-_SERIF, _SERIF_BOLD = "Times-Roman", "Times-Bold"
-_ROLES = {"plaintiff": "Plaintiff", "defendant": "Defendant", "appellant": "Appellant", "respondent": "Respondent"}
 
 
 @dataclass(frozen=True)
@@ -80,8 +74,8 @@ def order(heading: CaseHeading, made: Order) -> bytes:
     """An order of the court in the case, as the judge made it."""
     before = f"BEFORE {made.judge.upper()} IN COURT" if made.judge else "IN COURT"
     body: list[Flowable] = [
-        Paragraph(markup(before), _STYLES["centre"]),
-        Paragraph(markup(f"ORDER made on {court_date(made.made_on)}"), _STYLES["centre"]),
+        Paragraph(markup(before), STYLES["centre"]),
+        Paragraph(markup(f"ORDER made on {court_date(made.made_on)}"), STYLES["centre"]),
         Spacer(1, 4 * mm),
         _para("UPON hearing the parties, IT IS ORDERED that:"),
         *(_para(block) for block in made.text.replace("\r\n", "\n").split("\n\n") if block.strip()),
@@ -93,18 +87,18 @@ def order(heading: CaseHeading, made: Order) -> bytes:
 def _render(heading: CaseHeading, title: str, body: list[Flowable]) -> bytes:
     register_fonts()
     story: list[Flowable] = [
-        Paragraph(markup(heading.case_number), _STYLES["case_number"]),
+        Paragraph(markup(heading.case_number), STYLES["case_number"]),
         # The DRN stamp goes at the top right; the heading starts below it.
         Spacer(1, 12 * mm),
-        *(Paragraph(markup(line), _STYLES["heading"]) for line in court_heading(heading.court_name)),
+        *(Paragraph(markup(line), STYLES["heading"]) for line in court_heading(heading.court_name)),
     ]
     if heading.form_id:
-        story.append(Paragraph(markup(action_line(heading.form_id, heading.case_number)), _STYLES["heading"]))
+        story.append(Paragraph(markup(action_line(heading.form_id, heading.case_number)), STYLES["heading"]))
     story += [
         Spacer(1, 6 * mm),
-        _parties(heading.parties),
+        parties_table(heading.parties),
         Spacer(1, 8 * mm),
-        Paragraph(markup(title), _STYLES["title"]),
+        Paragraph(markup(title), STYLES["title"]),
         Spacer(1, 4 * mm),
         *body,
     ]
@@ -124,38 +118,9 @@ def _render(heading: CaseHeading, title: str, body: list[Flowable]) -> bytes:
     return buffer.getvalue()
 
 
-def _parties(parties: tuple[PartyLine, ...]) -> Table:
-    rows: list[list[Flowable | str]] = [[Paragraph("BETWEEN", _STYLES["bold"]), ""]]
-    for index, (role, side) in enumerate(groupby(parties, key=lambda party: party.role)):
-        if index:
-            rows.append([Paragraph("and", _STYLES["centre"]), ""])
-        for party in side:
-            name = markup(party.name) + (f"<br/>{markup(party.name_zh)}" if party.name_zh else "")
-            label = _ROLES.get(role, role.title())
-            rows.append([Paragraph(name, _STYLES["party"]), Paragraph(label, _STYLES["role"])])
-    table = Table(rows, colWidths=[115 * mm, 45 * mm])
-    spans = [("SPAN", (0, row), (1, row)) for row, cells in enumerate(rows) if cells[1] == ""]
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 5), *spans]))
-    return table
-
-
 def _para(text: str) -> Paragraph:
-    return Paragraph(markup(text), _STYLES["body"])
+    return Paragraph(markup(text), STYLES["body"])
 
 
 def _signature(office: str) -> Paragraph:
-    return Paragraph(markup(f"({office})"), _STYLES["signature"])
-
-
-_BASE = ParagraphStyle("base", fontName=_SERIF, fontSize=11, leading=15)
-_STYLES = {
-    "body": ParagraphStyle("body", parent=_BASE, alignment=TA_JUSTIFY, spaceAfter=6),
-    "bold": ParagraphStyle("bold", parent=_BASE, fontName=_SERIF_BOLD),
-    "centre": ParagraphStyle("centre", parent=_BASE, alignment=TA_CENTER),
-    "party": ParagraphStyle("party", parent=_BASE, fontName=_SERIF_BOLD, leftIndent=10 * mm),
-    "role": ParagraphStyle("role", parent=_BASE, alignment=TA_RIGHT),
-    "case_number": ParagraphStyle("case_number", parent=_BASE, fontName=_SERIF_BOLD, alignment=TA_RIGHT),
-    "heading": ParagraphStyle("heading", parent=_BASE, fontName=_SERIF_BOLD, fontSize=12, alignment=TA_CENTER),
-    "title": ParagraphStyle("title", parent=_BASE, fontName=_SERIF_BOLD, fontSize=14, leading=18, alignment=TA_CENTER),
-    "signature": ParagraphStyle("signature", parent=_BASE, alignment=TA_RIGHT, spaceBefore=12 * mm),
-}
+    return Paragraph(markup(f"({office})"), STYLES["signature"])

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from itertools import groupby
+from typing import Protocol
 from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_RIGHT
@@ -74,15 +75,15 @@ def render_originating(
     issued = issued_on_local.date() if isinstance(issued_on_local, datetime) else issued_on_local
     body = _BODIES[originating.form_id]
     story: list[Flowable] = [
-        Paragraph(markup(case_number), _STYLES["case_number"]),
-        *(Paragraph(markup(line), _STYLES["heading"]) for line in court_heading(court_name)),
+        Paragraph(markup(case_number), STYLES["case_number"]),
+        *(Paragraph(markup(line), STYLES["heading"]) for line in court_heading(court_name)),
         Spacer(1, 4 * mm),
-        Paragraph(markup(action_line(originating.form_id, case_number)), _STYLES["heading"]),
+        Paragraph(markup(action_line(originating.form_id, case_number)), STYLES["heading"]),
         *_appeal_origin(originating),
         Spacer(1, 6 * mm),
-        _parties_table(originating.parties),
+        parties_table(originating.parties),
         Spacer(1, 8 * mm),
-        Paragraph(markup(originating.document_title.upper()), _STYLES["title"]),
+        Paragraph(markup(originating.document_title.upper()), STYLES["title"]),
         Spacer(1, 4 * mm),
         *body(originating, court_name, issued),
         *_addresses(originating.parties),
@@ -130,19 +131,27 @@ def _appeal_origin(originating: Originating) -> list[Flowable]:
     if decision is None:
         return []
     text = f"(ON APPEAL FROM {decision['case_number']})"
-    return [Paragraph(markup(text), _STYLES["heading"])]
+    return [Paragraph(markup(text), STYLES["heading"])]
 
 
-def _parties_table(parties: tuple[Party, ...]) -> Table:
-    rows: list[list[Flowable | str]] = [[Paragraph("BETWEEN", _STYLES["bold"]), ""]]
+class NamedParty(Protocol):
+    name: str
+    name_zh: str | None
+    role: str
+
+
+def parties_table(parties: Sequence[NamedParty]) -> Table:
+    """The BETWEEN block of a court document: each side's parties, numbered when a side has several."""
+    rows: list[list[Flowable | str]] = [[Paragraph("BETWEEN", STYLES["bold"]), ""]]
     for index, (role, side) in enumerate(groupby(parties, key=lambda party: party.role)):
         members = list(side)
+        role_name = _ROLE_NAMES.get(role, role.replace("_", " ").title())
         if index:
-            rows.append([Paragraph("and", _STYLES["centre"]), ""])
+            rows.append([Paragraph("and", STYLES["centre"]), ""])
         for position, party in enumerate(members, start=1):
-            label = _ROLE_NAMES[role] if len(members) == 1 else f"{_ordinal(position)} {_ROLE_NAMES[role]}"
+            label = role_name if len(members) == 1 else f"{_ordinal(position)} {role_name}"
             name = markup(party.name) + (f"<br/>{markup(party.name_zh)}" if party.name_zh else "")
-            rows.append([Paragraph(name, _STYLES["party"]), Paragraph(label, _STYLES["role"])])
+            rows.append([Paragraph(name, STYLES["party"]), Paragraph(label, STYLES["role"])])
     table = Table(rows, colWidths=[115 * mm, 45 * mm])
     spans = [("SPAN", (0, row), (1, row)) for row, cells in enumerate(rows) if cells[1] == ""]
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 5), *spans]))
@@ -154,7 +163,7 @@ def _writ_body(originating: Originating, court_name: str, issued: date) -> list[
     plaintiffs = _described(originating.parties, "plaintiff")
     defendants = [party for party in originating.parties if party.role == "defendant"]
     flowables = [
-        Paragraph("To: " + "; ".join(markup(_name_and_address(party)) for party in defendants), _STYLES["body"]),
+        Paragraph("To: " + "; ".join(markup(_name_and_address(party)) for party in defendants), STYLES["body"]),
         _para(
             f"THIS WRIT OF SUMMONS has been issued against you by the above-named {plaintiffs} in respect of the "
             "claim set out below."
@@ -171,7 +180,7 @@ def _writ_body(originating: Originating, court_name: str, issued: date) -> list[
         ),
         _para(f"Issued on {court_date(issued)}."),
         Spacer(1, 4 * mm),
-        Paragraph("INDORSEMENT OF CLAIM", _STYLES["section"]),
+        Paragraph("INDORSEMENT OF CLAIM", STYLES["section"]),
         _labelled("Nature of claim", originating.nature_of_claim),
     ]
     if "commercial_list_category" in data:
@@ -224,7 +233,7 @@ def _claim_body(originating: Originating, court_name: str, issued: date) -> list
             f"The Claimant claims from the Defendant the sum of {_amount(originating.amount_claimed_cents)} "
             "on the particulars set out below."
         ),
-        Paragraph("PARTICULARS OF CLAIM", _STYLES["section"]),
+        Paragraph("PARTICULARS OF CLAIM", STYLES["section"]),
         *_text(claim["particulars"]),
     ]
     return flowables
@@ -242,7 +251,7 @@ _BODIES: dict[str, Callable[[Originating, str, date], list[Flowable]]] = {
 
 
 def _addresses(parties: tuple[Party, ...]) -> list[Flowable]:
-    flowables: list[Flowable] = [Spacer(1, 4 * mm), Paragraph("ADDRESSES OF THE PARTIES", _STYLES["section"])]
+    flowables: list[Flowable] = [Spacer(1, 4 * mm), Paragraph("ADDRESSES OF THE PARTIES", STYLES["section"])]
     for role, side in groupby(parties, key=lambda party: party.role):
         members = list(side)
         for position, party in enumerate(members, start=1):
@@ -283,22 +292,22 @@ def _ordinal(number: int) -> str:
 
 def _para(fixed_text: str) -> Paragraph:
     """A paragraph of the document's own wording, which may quote what the filer typed."""
-    return Paragraph(markup(fixed_text), _STYLES["body"])
+    return Paragraph(markup(fixed_text), STYLES["body"])
 
 
 def _labelled(label: str, value: str) -> Paragraph:
-    return Paragraph(f"<b>{escape(label)}:</b> {markup(value)}", _STYLES["body"])
+    return Paragraph(f"<b>{escape(label)}:</b> {markup(value)}", STYLES["body"])
 
 
 def _text(text: str) -> list[Flowable]:
     """Free text as the filer typed it: a paragraph per blank-line-separated block, line breaks kept."""
     blocks = _PARAGRAPH_BREAK.split(text.replace("\r\n", "\n").replace("\r", "\n").strip())
-    return [Paragraph(markup(block), _STYLES["body"]) for block in blocks if block.strip()]
+    return [Paragraph(markup(block), STYLES["body"]) for block in blocks if block.strip()]
 
 
 def _numbered(items: list[str]) -> list[Flowable]:
     return [
-        Paragraph(f"({number})&nbsp;&nbsp;{markup(item)}", _STYLES["numbered"])
+        Paragraph(f"({number})&nbsp;&nbsp;{markup(item)}", STYLES["numbered"])
         for number, item in enumerate(items, start=1)
     ]
 
@@ -315,7 +324,7 @@ def _footer(text: str) -> Callable[[Canvas, BaseDocTemplate], None]:
 
 
 _BASE = ParagraphStyle("base", fontName=_SERIF, fontSize=11, leading=15)
-_STYLES = {
+STYLES = {
     "body": ParagraphStyle("body", parent=_BASE, alignment=TA_JUSTIFY, spaceAfter=6),
     "bold": ParagraphStyle("bold", parent=_BASE, fontName=_SERIF_BOLD),
     "centre": ParagraphStyle("centre", parent=_BASE, alignment=TA_CENTER),
@@ -326,4 +335,5 @@ _STYLES = {
     "title": ParagraphStyle("title", parent=_BASE, fontName=_SERIF_BOLD, fontSize=14, leading=18, alignment=TA_CENTER),
     "section": ParagraphStyle("section", parent=_BASE, fontName=_SERIF_BOLD, spaceBefore=6, spaceAfter=6),
     "numbered": ParagraphStyle("numbered", parent=_BASE, leftIndent=10 * mm, firstLineIndent=-8 * mm, spaceAfter=4),
+    "signature": ParagraphStyle("signature", parent=_BASE, alignment=TA_RIGHT, spaceBefore=12 * mm),
 }
