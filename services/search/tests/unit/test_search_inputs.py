@@ -129,6 +129,18 @@ def test_settings_are_read_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ICMS_SEARCH_TEXT_FETCH_SECONDS", "0")
     with pytest.raises(ConfigError, match="ICMS_SEARCH_TEXT_FETCH_SECONDS"):
         config.load_search()
+    monkeypatch.setenv("ICMS_SEARCH_TEXT_FETCH_SECONDS", "10")
+    monkeypatch.delenv("ICMS_FILING_URL", raising=False)
+    assert (config.load_search().filing_url, config.load_search().export_page_size) == ("", 500)
+    monkeypatch.setenv("ICMS_FILING_URL", "http://127.0.0.1:8001/")
+    assert config.load_search().filing_url == "http://127.0.0.1:8001"
+    monkeypatch.setenv("ICMS_SEARCH_EXPORT_PAGE_SIZE", "1001")
+    with pytest.raises(ConfigError, match="ICMS_SEARCH_EXPORT_PAGE_SIZE"):
+        config.load_search()
+    monkeypatch.setenv("ICMS_SEARCH_EXPORT_PAGE_SIZE", "500")
+    monkeypatch.setenv("ICMS_SEARCH_EXPORT_SECONDS", "0")
+    with pytest.raises(ConfigError, match="ICMS_SEARCH_EXPORT_SECONDS"):
+        config.load_search()
 
 
 def test_every_event_search_subscribes_to_has_a_handler_and_no_other() -> None:

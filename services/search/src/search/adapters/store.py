@@ -23,11 +23,14 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from search.adapters.generations import Rebuilding, attach_on_sqlite
 from search.domain.case_types import CaseTypeRules
 from search.domain.queries import CauseBookQuery, DocumentQuery, MyCasesQuery
 from search.domain.records import CaseRecord, CaseSummary, DocumentHit, DocumentRecord, Page
 
-Db = sa.Connection | Session
+#: Where a write goes: the consumer's session, a connection, or either wrapped by ``Rebuilding`` (the
+#: same statements, to a rebuild's new tables).
+Db = sa.Connection | Session | Rebuilding
 
 #: Sources of case access, each replaced whole at its own version.
 ACCESS_FROM_FILING = "filing"
@@ -90,5 +93,7 @@ def make_store(engine: sa.Engine, rules: CaseTypeRules | None = None) -> SearchS
     if engine.dialect.name == "sqlite":
         from search.adapters.store_sqlite import SqliteStore
 
+        # Its writes may go to a rebuild's tables too (search.adapters.generations).
+        attach_on_sqlite(engine)
         return SqliteStore(engine, rules)
     raise ValueError(f"search has no store for {engine.dialect.name}")

@@ -34,8 +34,15 @@ from search.domain.snippets import START, STOP
 
 SIMILARITY_FUNCTION = "icms_strict_word_similarity"
 
-party_names_fts = sa.table("party_names_fts", sa.column("rowid", sa.Integer), sa.column("padded"), sa.column("compact"))
-documents_fts = sa.table("documents_fts", sa.column("rowid", sa.Integer), sa.column("title"), sa.column("body"))
+# Tables (not lightweight ``sa.table``s, which schema translation does not reach) in a metadata of
+# their own: migration 0002 creates them, not ``tables.metadata``.
+_fts = sa.MetaData()
+party_names_fts = sa.Table(
+    "party_names_fts", _fts, sa.Column("rowid", sa.Integer), sa.Column("padded", sa.Text), sa.Column("compact", sa.Text)
+)
+documents_fts = sa.Table(
+    "documents_fts", _fts, sa.Column("rowid", sa.Integer), sa.Column("title", sa.Text), sa.Column("body", sa.Text)
+)
 
 
 @cache
@@ -78,26 +85,23 @@ class SqliteStore(SqlStore):
 
     # -- index maintenance ----------------------------------------------------------------------
 
+    # Core statements, not SQL text, so that a rebuild's schema translation reaches them too.
+
     def _index_parties(self, db: Db, rows: Sequence[tuple[int, str, str]]) -> None:
         db.execute(
-            sa.text("INSERT INTO party_names_fts (rowid, padded, compact) VALUES (:id, :padded, :compact)"),
-            [{"id": i, "padded": padded_for_trigram_index(norm), "compact": comp} for i, norm, comp in rows],
+            sa.insert(party_names_fts),
+            [{"rowid": i, "padded": padded_for_trigram_index(norm), "compact": comp} for i, norm, comp in rows],
         )
 
     def _unindex_parties(self, db: Db, case_id: str) -> None:
-        db.execute(
-            sa.text("DELETE FROM party_names_fts WHERE rowid IN (SELECT id FROM case_parties WHERE case_id = :c)"),
-            {"c": case_id},
-        )
+        of_case = sa.select(case_parties.c.id).where(case_parties.c.case_id == case_id)
+        db.execute(sa.delete(party_names_fts).where(party_names_fts.c.rowid.in_(of_case)))
 
     def _index_document(self, db: Db, row_id: int, title: str, text: str) -> None:
-        db.execute(
-            sa.text("INSERT INTO documents_fts (rowid, title, body) VALUES (:id, :title, :body)"),
-            {"id": row_id, "title": title, "body": text},
-        )
+        db.execute(sa.insert(documents_fts).values(rowid=row_id, title=title, body=text))
 
     def _unindex_document(self, db: Db, row_id: int) -> None:
-        db.execute(sa.text("DELETE FROM documents_fts WHERE rowid = :id"), {"id": row_id})
+        db.execute(sa.delete(documents_fts).where(documents_fts.c.rowid == row_id))
 
     # -- names ----------------------------------------------------------------------------------
 

@@ -124,3 +124,13 @@ case_access_versions = sa.Table(
     sa.Column("source", sa.String(60), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
 )
+
+#: Says that ``search rebuild`` is building new read models beside these (at most one row): while it
+#: does, the consumers apply every event to both. Consumers read it FOR SHARE (PostgreSQL), so the
+#: switch, which deletes it, waits for those that saw it to commit.
+rebuild_state = sa.Table(
+    "rebuild_state",
+    metadata,
+    sa.Column("name", sa.String(20), primary_key=True),
+    sa.Column("started_at", UtcDateTime(), nullable=False),
+)
