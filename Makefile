@@ -52,6 +52,7 @@ bench: install
 	$(BIN)/python bench/identity.py
 	$(BIN)/python bench/filing.py
 	$(BIN)/python bench/payments.py
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) var

@@ -158,7 +158,7 @@ class World(ServiceWorld):
             )
         )
 
-    # Inspections (helper ACCESS) ------------------------------------------------------------------------
+    # Inspections ----------------------------------------------------------------------------------------
 
     def request_inspection(self, document_id: str, who: Caller | None = None) -> dict[str, Any]:
         """``POST /inspections`` for the document; the 201 answer (with its token when ``who`` is None)."""
@@ -322,7 +322,7 @@ class World(ServiceWorld):
             uow.commit()
         return {"document_id": document_id, "drn": number, "original": original, "stamped": stamped}
 
-    # Issuing (helper ISSUE) -----------------------------------------------------------------------------
+    # Issuing --------------------------------------------------------------------------------------------
 
     def issue_call(
         self, who: Caller | None, case_id: str, metadata: dict[str, Any], content: bytes | None = None
