@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from typing import IO
 
 from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import ClientDisconnected
 
 from chassis import logs, metrics
 from chassis.web.problems import install_error_handlers
@@ -50,6 +54,10 @@ def _install_request_context(app: Flask, service: str) -> None:
     @app.after_request
     def _finish(response: Response) -> Response:
         response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+        # An answer given before the body was read (a refusal) leaves the body on a kept-alive connection;
+        # gunicorn's gthread worker would then block a thread on that socket waiting for a next request,
+        # and a few idle clients could stall the process. So the rest is read once the answer is sent.
+        response.call_on_close(functools.partial(_drain, request.stream))
         route = request.url_rule.rule if request.url_rule is not None else "unmatched"
         metrics.http_requests.labels(service, request.method, route, str(response.status_code)).inc()
         if "started" in g:
@@ -61,6 +69,12 @@ def _install_request_context(app: Flask, service: str) -> None:
         context = g.pop("log_context", None)
         if context is not None:
             context.__exit__(None, None, None)
+
+
+def _drain(stream: IO[bytes]) -> None:
+    with contextlib.suppress(OSError, ClientDisconnected):
+        while stream.read(64 * 1024):
+            pass
 
 
 def _install_health(app: Flask, service: str, checks: Mapping[str, ReadinessCheck]) -> None:
