@@ -30,8 +30,9 @@ def document_too_large(field: str, limit: int) -> Problem:
         413,
         "document-too-large",
         "Document too large",
-        f"Each document may be at most {limit} bytes. Upload a larger file to your organisation's Judiciary "
-        "Cloud (POST /api/filing/v1/cloud/uploads) and name it in the metadata as cloud_upload_id.",
+        f"Each document uploaded with a request may be at most {limit} bytes. An organisation user e-filing a "
+        "larger file uploads it to the organisation's Judiciary Cloud (POST /api/filing/v1/cloud/uploads) and "
+        "names it in the filing's metadata as cloud_upload_id.",
         errors=[FieldError(field, f"is larger than {limit} bytes")],
         extra={"max_bytes": limit},
     )
