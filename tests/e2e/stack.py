@@ -37,7 +37,9 @@ PDF = b"%PDF-1.4\n%%EOF\n"
 BIN = Path(sys.executable).parent
 #: An event crosses a relay, the broker and a consumer (and a worker job's pass): well under this here.
 EVENTS_TIMEOUT = 30.0
-SERVICES = ("identity", "filing", "payments")
+SERVICES = ("identity", "filing", "payments", "search")
+#: Search keeps no documents: it has no bucket.
+WITH_BUCKETS = ("identity", "filing", "payments")
 
 
 @dataclass
@@ -69,7 +71,7 @@ def _answers(url: str) -> bool:
 def running_stack(
     postgres_server: str, amqp_url: str, s3_settings: S3Settings, s3_client: Minio, tmp_path: Path
 ) -> Iterator[Stack]:
-    buckets = {service: f"t-{service}-e2e-{uuid.uuid4().hex[:12]}" for service in SERVICES}
+    buckets = {service: f"t-{service}-e2e-{uuid.uuid4().hex[:12]}" for service in WITH_BUCKETS}
     with contextlib.ExitStack() as databases:
         urls = {service: databases.enter_context(scratch_database(postgres_server)) for service in SERVICES}
         ports = {name: free_port() for name in (*SERVICES, "gateway")}
@@ -82,16 +84,16 @@ def running_stack(
             "ICMS_S3_ACCESS_KEY": s3_settings.access_key,
             "ICMS_S3_SECRET_KEY": s3_settings.secret_key,
             "ICMS_S3_REGION": s3_settings.region,
-            "ICMS_SEARCH_URL": f"http://127.0.0.1:{free_port()}",
             # Payments' hosted payment page and webhooks are reached through the gateway, as in production.
             "ICMS_PUBLIC_URL": gateway,
             # Worker jobs (webhook delivery, receipts, timeouts) pass every second rather than every 30.
             "ICMS_PAYMENTS_JOB_INTERVAL_SECONDS": "1",
             "ICMS_FILING_JOB_INTERVAL_SECONDS": "1",
         }
+        for service, bucket in buckets.items():
+            env[f"ICMS_{service.upper()}_S3_BUCKET"] = bucket
         for service in SERVICES:
             env[f"ICMS_{service.upper()}_DATABASE_URL"] = urls[service]
-            env[f"ICMS_{service.upper()}_S3_BUCKET"] = buckets[service]
             env[f"ICMS_{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
         # Migrating every service first declares every queue, so no event is published before its queue is bound.
         for service in SERVICES:

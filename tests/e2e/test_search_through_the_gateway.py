@@ -1,7 +1,6 @@
-"""Search behind the gateway, every part a real process (``stack.py``, plus search's web process and
-worker on a PostgreSQL database of their own): a case a firm starts shows in the public cause book
-with its docket as the registry accepts its filings, its writ's text is found by anyone, the firm's
-user finds it among its own cases, and sealing takes it out of search.
+"""Search behind the gateway, every part a real process (``stack.py``): a case a firm starts shows in
+the public cause book with its docket as the registry accepts its filings, its writ's text is found
+by anyone, the firm's user finds it among its own cases, and sealing takes it out of search.
 
 It measures the eventual consistency too: the lag from an acceptance (the moment the registry's
 accept call returns) to the docket entry showing in the cause book through the gateway, polled every
@@ -11,23 +10,19 @@ no bound is asserted on them beyond the events timeout, since CI machines are sh
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import statistics
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-from stack import BIN, EVENTS_TIMEOUT, FILING, Stack, firm, order_id_of, pay_by_card, staff
+from stack import EVENTS_TIMEOUT, FILING, Stack, firm, order_id_of, pay_by_card, staff
 
-from chassis.testing.infra import scratch_database
 from chassis.testing.polling import wait_until
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "filing" / "tests"))
@@ -37,65 +32,6 @@ import pdf_samples
 SEARCH = "/api/search/v1"
 ACCEPTANCES = 20
 POLL_SECONDS = 0.02
-
-
-@pytest.fixture
-def search_stack(full_stack: Stack, postgres_server: str, tmp_path: Path) -> Iterator[Stack]:
-    """``full_stack`` with search's web process (where the gateway expects it) and worker running.
-
-    Search is migrated before anything is filed, so its queues are bound before filing publishes.
-    """
-    with scratch_database(postgres_server) as database_url:
-        env = {**full_stack.env, "ICMS_SEARCH_DATABASE_URL": database_url}
-        subprocess.run([str(BIN / "icms-search"), "migrate"], env=env, check=True, capture_output=True)
-        address = env["ICMS_SEARCH_URL"].removeprefix("http://")
-        commands = {
-            "search-web": [
-                str(BIN / "gunicorn"),
-                "-c",
-                "python:chassis.gunicorn_conf",
-                "-b",
-                address,
-                "search.entrypoints.http:create_app()",
-            ],
-            "search-worker": [str(BIN / "icms-search"), "worker"],
-        }
-        processes = []
-        try:
-            for name, argv in commands.items():
-                metrics = tmp_path / "metrics" / name
-                metrics.mkdir(parents=True)
-                log = tmp_path / f"{name}.log"
-                full_stack.logs.append(log)
-                with log.open("wb") as out:
-                    processes.append(
-                        subprocess.Popen(
-                            argv,
-                            env={**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics)},
-                            stdout=out,
-                            stderr=subprocess.STDOUT,
-                            start_new_session=True,
-                        )
-                    )
-            wait_until(
-                lambda: _ready(f"{env['ICMS_SEARCH_URL']}/health/ready"), timeout=90, interval=0.2, what="search"
-            )
-            yield full_stack
-        finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-
-
-def _ready(url: str) -> bool:
-    with contextlib.suppress(httpx.HTTPError):
-        return httpx.get(url, timeout=2).status_code == 200
-    return False
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -113,9 +49,9 @@ def lag_until(appears: Callable[[], bool]) -> float:
 
 
 def test_a_case_and_its_accepted_filings_show_in_search_through_the_gateway_with_the_lag_measured(
-    search_stack: Stack,
+    full_stack: Stack,
 ) -> None:
-    stack = search_stack
+    stack = full_stack
     client = stack.client()
     public = httpx.Client(base_url=stack.gateway, timeout=60)
     registry = staff(stack, client, "registry_officer")

@@ -5,13 +5,11 @@ the metadata, the download and the filing's content endpoint (parties keep readi
 from __future__ import annotations
 
 import hashlib
-import json
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from filing_testkit import Caller, World
 
 from filing.adapters import tables
@@ -40,16 +38,6 @@ def case(world: World) -> Case:
     world.ok("POST", f"/filings/{writ['filing_id']}/accept", registry, json={})
     order = world.issued_document(started["case_id"], "order")
     return Case(started["case_id"], started["case_number"], writ["documents"][0]["document_id"], order, iu, registry)
-
-
-def published(world: World, event_type: str) -> list[dict[str, Any]]:
-    """The data of every ``event_type`` event in the outbox, each checked against its contract."""
-    with world.runtime.engine.connect() as conn:
-        rows = conn.execute(sa.select(tables.outbox.c.payload).order_by(tables.outbox.c.id)).all()
-    events = [json.loads(row[0]) for row in rows]
-    for event in events:
-        world.runtime.registry.validate(event)
-    return [e["data"] for e in events if e["type"] == event_type]
 
 
 # Who may ----------------------------------------------------------------------------------------------
@@ -94,7 +82,7 @@ def test_sealing_a_case_and_unsealing_it_tell_search_with_growing_versions(world
     unsealed = world.ok("POST", f"/cases/{case.case_id}/unseal", case.registry, json={"reason": "Discharged"})
     assert (sealed["sealed"], unsealed["sealed"]) == (True, False)
     assert unsealed["version"] == sealed["version"] + 1
-    (event,) = published(world, "filing.case.sealed")
+    (event,) = world.published("filing.case.sealed")
     assert event == {
         "case_id": case.case_id,
         "case_number": case.case_number,
@@ -105,7 +93,7 @@ def test_sealing_a_case_and_unsealing_it_tell_search_with_growing_versions(world
         "sealed_at": event["sealed_at"],
         "aggregate_version": sealed["version"],
     }
-    (back,) = published(world, "filing.case.unsealed")
+    (back,) = world.published("filing.case.unsealed")
     assert (back["reason"], back["aggregate_version"]) == ("Discharged", unsealed["version"])
 
 
@@ -116,7 +104,7 @@ def test_sealing_a_document_tells_search_without_any_content(world: World, case:
     world.ok("POST", f"/documents/{document_id}/unseal", case.registry, json={})
     again = world.ok("POST", f"/documents/{document_id}/seal", case.registry, json=SEAL)
     assert first["document_source"] == which and again["version"] == first["version"] + 2
-    events = published(world, "filing.document.sealed")
+    events = world.published("filing.document.sealed")
     assert [e["aggregate_version"] for e in events] == [first["version"], again["version"]]
     event = events[0]
     assert set(event) == {
@@ -129,7 +117,7 @@ def test_sealing_a_document_tells_search_without_any_content(world: World, case:
         case.case_id,
         True,
     )
-    (unsealed,) = published(world, "filing.document.unsealed")
+    (unsealed,) = world.published("filing.document.unsealed")
     assert unsealed["aggregate_version"] == first["version"] + 1 and unsealed["reason"] is None
 
 

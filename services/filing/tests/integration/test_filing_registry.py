@@ -26,16 +26,6 @@ RESTRICTED = "urn:icms:problem:restriction-order"
 # Helpers --------------------------------------------------------------------------------------------
 
 
-def published(world: World, event_type: str) -> list[dict[str, Any]]:
-    """The data of every ``event_type`` event in filing's outbox, oldest first, each checked against its contract."""
-    with world.runtime.engine.connect() as conn:
-        rows = conn.execute(sa.select(tables.outbox.c.payload).order_by(tables.outbox.c.id)).all()
-    events = [json.loads(row[0]) for row in rows]
-    for event in events:
-        world.runtime.registry.validate(event)
-    return [e["data"] for e in events if e["type"] == event_type]
-
-
 def letter(case_id: str, title: str = "Letter to the court", **more: Any) -> dict[str, Any]:
     return {"case_id": case_id, "title": title, "lead": {"document_type": "letter"}, **more}
 
@@ -112,7 +102,7 @@ def test_a_filing_for_a_party_named_in_a_restriction_order_is_refused_and_nothin
     assert world.count(tables.Filing) == filings
     assert world.count(tables.InboxMessage) == messages
     assert world.objects() == objects
-    assert len(published(world, "filing.filing.submitted")) == 1  # the writ's only
+    assert len(world.published("filing.filing.submitted")) == 1  # the writ's only
     # The order bars filings for the person it names, not everything in the case.
     assert world.file(clerk, letter(case["case_id"], on_behalf_of=[defendant])).status_code == 201
 
@@ -202,11 +192,11 @@ def test_a_paper_filing_handed_in_on_a_saturday_is_received_on_monday_at_0845(
     assert filing["fee_items"] == [{"code": "DC.DEFENCE", "quantity": 1}]
     assert filing["payment"]["required"] is False
     assert world.count(tables.InboxMessage) == messages
-    submitted = published(world, "filing.filing.submitted")[-1]
+    submitted = world.published("filing.filing.submitted")[-1]
     assert submitted["filing_id"] == filing["filing_id"]
     assert (submitted["channel"], submitted["kind"], submitted["awaiting_payment"]) == ("paper", "paper", False)
     assert submitted["fee_items"] == [{"code": "DC.DEFENCE", "quantity": 1}]
-    assert published(world, "filing.filing.received")[-1]["deemed_received_at"] == "2026-11-23T00:45:00Z"
+    assert world.published("filing.filing.received")[-1]["deemed_received_at"] == "2026-11-23T00:45:00Z"
     queued = world.ok("GET", "/review-queue", registry)["filings"]
     assert [f["filing_id"] for f in queued] == [filing["filing_id"]]
 
@@ -256,7 +246,7 @@ def test_a_rejection_reaches_the_filers_inbox_and_tells_payments_the_fee_was_pai
     assert outcome["filing_id"] == filing["filing_id"] and outcome["details"]["outcome"] == "rejected"
     assert outcome["details"]["reasons"] == ["unsigned", "incomplete"]
     assert "Exhibit LSM-1 is missing." in outcome["body"] and "refunded" in outcome["body"]
-    (event,) = published(world, "filing.filing.rejected")
+    (event,) = world.published("filing.filing.rejected")
     assert event["filing_id"] == filing["filing_id"]
     assert (event["fee_paid"], event["payment_order_id"]) == (True, order_id)
     assert event["reasons"] == ["unsigned", "incomplete"] and event["message"] == "Exhibit LSM-1 is missing."
@@ -273,7 +263,7 @@ def test_rejecting_a_filing_without_a_fee_tells_payments_nothing_was_paid(
 
     world.ok("POST", f"/filings/{filing['filing_id']}/reject", registry, json={"reasons": ["wrong_case"]})
 
-    (event,) = published(world, "filing.filing.rejected")
+    (event,) = world.published("filing.filing.rejected")
     assert (event["fee_paid"], event["payment_order_id"], event["message"]) == (False, None, "")
 
 
@@ -301,7 +291,7 @@ def test_a_rejected_filing_is_copied_with_the_same_documents_and_its_fee_is_aske
     assert [d["role"] for d in copy["documents"]] == ["lead", "connected"]
     assert copy["status"] == "awaiting_payment" and copy["payment"]["required"] is True
     assert copy["fee_items"] == original["fee_items"] == [{"code": "DC.DEFENCE", "quantity": 1}]
-    submitted = published(world, "filing.filing.submitted")[-1]
+    submitted = world.published("filing.filing.submitted")[-1]
     assert submitted["filing_id"] == copy["filing_id"] and submitted["awaiting_payment"] is True
     assert world.ok("GET", f"/filings/{original['filing_id']}", clerk)["status"] == "rejected"
 
@@ -345,12 +335,12 @@ def test_a_filing_whose_fee_is_not_paid_in_time_is_cancelled_and_a_late_payment_
     assert world.ok("GET", f"/filings/{filing['filing_id']}", clerk)["cancelled_reason"] == "payment_timeout"
     cancellations = [m for m in world.ok("GET", "/inbox", clerk)["messages"] if m["kind"] == "cancellation"]
     assert filing["filing_id"] in [m["filing_id"] for m in cancellations]
-    event = next(e for e in published(world, "filing.filing.cancelled") if e["filing_id"] == filing["filing_id"])
+    event = next(e for e in world.published("filing.filing.cancelled") if e["filing_id"] == filing["filing_id"])
     assert (event["reason"], event["payment_order_id"]) == ("payment_timeout", order_id)
 
     world.pay(filing, order_id)
     assert world.ok("GET", f"/filings/{filing['filing_id']}", clerk)["status"] == "cancelled"
-    assert published(world, "filing.filing.received") == []
+    assert world.published("filing.filing.received") == []
     assert fees.cancel_unpaid(world.deps) == 0
 
 
@@ -373,7 +363,7 @@ def test_an_order_payments_lets_expire_cancels_its_filing(world: World, clerk: C
 
     shown = world.ok("GET", f"/filings/{filing['filing_id']}", clerk)
     assert (shown["status"], shown["cancelled_reason"]) == ("cancelled", "order_expired")
-    (event,) = published(world, "filing.filing.cancelled")
+    (event,) = world.published("filing.filing.cancelled")
     assert (event["filing_id"], event["reason"], event["payment_order_id"]) == (
         filing["filing_id"],
         "order_expired",
@@ -398,7 +388,7 @@ def test_a_filing_during_a_typhoon_closure_is_received_when_the_registry_reopens
     closure = world.ok("POST", "/calendar/closures", registry, 201, json=typhoon)
 
     assert {k: closure[k] for k in typhoon} == typhoon
-    (declared,) = published(world, "filing.calendar.closure_declared")
+    (declared,) = world.published("filing.calendar.closure_declared")
     assert declared == {
         **typhoon,
         "closure_id": closure["closure_id"],
@@ -556,4 +546,4 @@ def test_a_bulk_small_claims_form_starts_one_case_per_claim_with_consecutive_num
     assert all(c["filing"]["fee_items"] == [{"code": "SCT.CLAIM", "quantity": 1}] for c in cases)
     assert len({c["filing"]["filing_id"] for c in cases}) == 5
     assert world.count(tables.Case) == world.count(tables.Filing) == 5
-    assert [e["case_number"] for e in published(world, "filing.case.created")] == [c["case_number"] for c in cases]
+    assert [e["case_number"] for e in world.published("filing.case.created")] == [c["case_number"] for c in cases]
