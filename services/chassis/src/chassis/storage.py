@@ -11,10 +11,10 @@ import hashlib
 import io
 import os
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
@@ -555,10 +555,13 @@ class DocumentStore:
             extra_query_params={"uploadId": upload_id, "partNumber": str(part_number)},
         )
 
-    def list_parts(self, key: str, upload_id: str, page_size: int = 1000) -> list[UploadedPart]:
+    def list_parts(
+        self, key: str, upload_id: str, page_size: int = 1000, expected_size: Callable[[int], int] | None = None
+    ) -> list[UploadedPart]:
         """The parts received so far, by part number; :class:`MultipartUploadNotFound` if none is in progress.
 
         S3 answers at most 1,000 parts a request (``page_size``); the pages are followed to the end.
+        ``expected_size(part_number)``, when given, settles which of a part sent twice counts (below).
         """
         parts: list[Part] = []
         marker: str | None = None
@@ -574,13 +577,19 @@ class DocumentStore:
             if not result.is_truncated or not following or following == marker:
                 break
             marker = following
-        # A part sent twice replaces the first on MinIO and AWS, but SeaweedFS lists both, in the order they
-        # came and with times to the second: the later one counts, and of two in the same second the one
-        # listed later. (A wrong pick could only fail the upload's SHA-256 check, never corrupt a file.)
+
+        # A part sent twice replaces the first on MinIO and AWS, but SeaweedFS lists both, with times to the
+        # second and in no telling order. The later one counts; of two in the same second, the one of the
+        # expected size (a client sends a part again because the first was wrong), else the one listed last.
+        # A wrong pick of two same-sized parts could only fail the upload's SHA-256 check, never corrupt a file.
+        def rank(part: Part) -> tuple[datetime, bool]:
+            fits = expected_size is not None and part.size == expected_size(part.part_number)
+            return part.last_modified or datetime.min.replace(tzinfo=UTC), fits
+
         latest: dict[int, Part] = {}
         for part in parts:
             kept = latest.get(part.part_number)
-            if kept is None or (part.last_modified and kept.last_modified and part.last_modified >= kept.last_modified):
+            if kept is None or rank(part) >= rank(kept):
                 latest[part.part_number] = part
         return [UploadedPart(p.part_number, p.size or 0, p.etag) for _, p in sorted(latest.items())]
 

@@ -91,3 +91,21 @@ def test_a_part_url_grants_only_its_own_part_of_its_own_upload(document_store: D
     with pytest.raises(ValueError, match="part_number"):
         document_store.presigned_part_url(KEY, upload_id, 10_001, HOUR)
     document_store.abort_multipart(KEY, upload_id)
+
+
+def test_a_part_sent_again_counts_over_the_first(document_store: DocumentStore) -> None:
+    # Within one second the server's times cannot order the two; the one of the expected size must win,
+    # whatever order the server lists them in (tried several times, as that order varies).
+    for _ in range(5):
+        upload_id = document_store.start_multipart(KEY)
+        assert put_part(document_store, upload_id, 1, b"x" * (5 * MiB)).ok
+        assert put_part(document_store, upload_id, 2, b"short").ok
+        assert put_part(document_store, upload_id, 2, b"right").ok
+        assert put_part(document_store, upload_id, 2, b"right size").ok
+
+        parts = document_store.list_parts(KEY, upload_id, expected_size=lambda n: 5 * MiB if n == 1 else 10)
+
+        assert [(p.number, p.size) for p in parts] == [(1, 5 * MiB), (2, 10)]
+        document_store.complete_multipart(KEY, upload_id, parts)
+        with document_store.open(KEY) as stream:
+            assert stream.read()[-10:] == b"right size"

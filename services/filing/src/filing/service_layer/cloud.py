@@ -211,7 +211,9 @@ def complete(deps: Deps, principal: Principal, upload_id: str) -> dict[str, Any]
         key, s3_upload_id = upload.object_key, upload.s3_upload_id or ""
         size, part_size, count, sha256 = upload.size, upload.part_size, upload.parts, upload.sha256
     try:
-        parts = deps.store.list_parts(key, s3_upload_id)
+        parts = deps.store.list_parts(
+            key, s3_upload_id, expected_size=lambda n: cloud.expected_part_size(size, part_size, n)
+        )
         _check_parts(parts, size, part_size, count)
         deps.store.complete_multipart(key, s3_upload_id, parts)
     except MultipartUploadNotFound:
