@@ -85,6 +85,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 from search import config  # noqa: E402
 from search.adapters.store import ACCESS_FROM_FILING, make_store  # noqa: E402
+from search.adapters.store_postgres import apply_session_settings  # noqa: E402
 from search.adapters.store_sql import canonical_case_number  # noqa: E402
 from search.bootstrap import bootstrap  # noqa: E402
 from search.domain.case_types import CaseTypeRules, shipped_rules  # noqa: E402
@@ -1016,6 +1017,7 @@ def queries(
     # prepare_threshold=None: every statement planned for its own parameters, as one sent once would be (psycopg
     # otherwise prepares a statement on its fifth run, and PostgreSQL may then keep a generic plan for it).
     with psycopg.connect(dsn_of(database_url), autocommit=True, prepare_threshold=None) as raw:
+        apply_session_settings(raw)  # as every connection of the store's engine has them
         for search, search_kinds in kinds.items():
             run = runners[search]
             measured = []

@@ -6,12 +6,15 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from conftest import Backend
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from search_testkit import START, case, document, fullwidth, new_id, put
 
+from search.adapters import store_sql
 from search.adapters.store import ACCESS_FROM_FILING, ACCESS_FROM_IDENTITY
+from search.domain.names import NAME_SIMILARITY_THRESHOLD
 from search.domain.queries import CauseBookQuery, DocumentQuery, InvalidQuery, MyCasesQuery
 from search.domain.records import DocketEntry, Party
 
@@ -311,6 +314,43 @@ def test_documents_ranking_snippets_and_filters(backend: Backend) -> None:
     assert search(DocumentQuery(text="nothingmatchesthis")).items == []
     # Query syntax in the input is only words.
     assert search(DocumentQuery(text='"duty" AND (care* OR NOT) NEAR/2 -x {title}:')).items is not None
+
+
+def test_a_broad_query_ranks_its_newest_matches_and_every_document_of_a_named_case(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_sql, "RANKED_MATCHES", 3)
+    named, other = case("HCA", 700, 2020), case("HCA", 701, 2026)
+    put(backend.store, backend.engine, named, other)
+    # The best match (the exact phrase) is the oldest: beyond the newest three it is not ranked.
+    oldest_phrase = document(named, "The costs order stands.", dated=date(2020, 1, 2))
+    newer = [document(other, f"An order as to costs, number {n}.", dated=date(2026, 1, n)) for n in range(1, 6)]
+    put(backend.store, backend.engine, oldest_phrase, *newer)
+    search = backend.store.documents
+
+    hits = search(DocumentQuery(text="costs order")).items
+    assert {h.document_id for h in hits} == {d.document_id for d in newer[2:]}
+
+    # Naming the case brings its documents in, ranked first (phrase, then case number).
+    hits = search(DocumentQuery(text="costs order HCA 700/2020")).items
+    assert hits[0].document_id == oldest_phrase.document_id and hits[0].phrase_match and hits[0].case_number_match
+    assert {h.document_id for h in hits[1:]} == {d.document_id for d in newer[2:]}
+
+    # Paging walks the same candidates to the end, none twice.
+    pages = _walk(lambda limit, cursor: search(DocumentQuery(text="costs order", limit=limit, cursor=cursor)), 2)
+    assert sorted(h.document_id for h in pages) == sorted(d.document_id for d in newer[2:])
+
+
+def test_postgres_connections_plan_each_search_for_its_values_and_index_names_at_the_store_threshold(
+    backend: Backend,
+) -> None:
+    if backend.name != "postgresql":
+        pytest.skip("PostgreSQL's session settings")
+    with backend.engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+        conn.exec_driver_sql("SELECT strict_word_similarity('a', 'a')")  # loads pg_trgm, which then takes the placeholder's value
+        threshold = conn.exec_driver_sql("SHOW pg_trgm.strict_word_similarity_threshold").scalar()
+    assert float(threshold) == NAME_SIMILARITY_THRESHOLD
 
 
 # --- leak tests ---------------------------------------------------------------------------------

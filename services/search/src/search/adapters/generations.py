@@ -184,7 +184,7 @@ def _drop_new(conn: sa.Connection) -> None:
 
 
 def _create_new(conn: sa.Connection) -> None:
-    """The read models as migrations 0002 and 0003 leave them, full-text structures included."""
+    """The read models as the migrations leave them, full-text structures and name pairs included."""
     postgres = conn.dialect.name == "postgresql"
     if postgres:
         conn.exec_driver_sql(f"CREATE SCHEMA {SCHEMA}")
@@ -204,6 +204,12 @@ def _create_new(conn: sa.Connection) -> None:
             conn.exec_driver_sql(
                 f"CREATE INDEX ix_case_parties_{column}_trgm ON {SCHEMA}.case_parties USING gin ({column} gin_trgm_ops)"
             )
+        # As migration 0005 (its function stays in the serving schema, on the search_path).
+        conn.exec_driver_sql(
+            f"ALTER TABLE {SCHEMA}.case_parties ADD COLUMN name_pairs text[] "
+            "GENERATED ALWAYS AS (search_name_pairs(name_compact)) STORED"
+        )
+        conn.exec_driver_sql(f"CREATE INDEX ix_case_parties_name_pairs ON {SCHEMA}.case_parties USING gin (name_pairs)")
         return
     conn.exec_driver_sql(
         f"CREATE VIRTUAL TABLE {SCHEMA}.party_names_fts USING fts5(padded, compact, tokenize='trigram')"

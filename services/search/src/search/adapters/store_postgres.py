@@ -2,23 +2,36 @@
 configuration, title weighted above text) under a GIN index, ranked with ``ts_rank`` and
 highlighted with ``ts_headline``; party names under pg_trgm GIN indexes, matched with
 ``strict_word_similarity`` (the ``<<%`` operator uses the index) and, for Chinese, with LIKE on the
-name without spaces (pg_trgm indexes LIKE too)."""
+name without spaces (pg_trgm indexes LIKE too), found through a GIN index of the name's pairs of
+characters when the query is too short to have a trigram.
+
+Every connection is set up (``SESSION_SETTINGS``) so that the ``<<%`` operator's index scan uses the
+store's own threshold, and so that a statement psycopg prepares after its fifth run is still planned
+for its parameters: a generic plan for a party name or a full-text query can take seconds."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from search.adapters.store_sql import SqlStore
 from search.adapters.tables import case_parties, public_documents
-from search.domain.names import NAME_SIMILARITY_THRESHOLD
+from search.domain.case_types import CaseTypeRules
+from search.domain.names import NAME_SIMILARITY_THRESHOLD, character_pairs
 from search.domain.snippets import START, STOP
 
 CONFIG = "english"
 _search_vector = sa.literal_column("public_documents.search_vector")
+#: Migration 0005's generated column of each name's pairs of characters (outside the shared metadata).
+_name_pairs = sa.literal_column("case_parties.name_pairs", ARRAY(sa.Text))
+SESSION_SETTINGS = {
+    "plan_cache_mode": "force_custom_plan",
+    "pg_trgm.strict_word_similarity_threshold": str(NAME_SIMILARITY_THRESHOLD),
+}
 _HEADLINE = f'StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
 
 
@@ -26,7 +39,20 @@ def _like_literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def apply_session_settings(dbapi_connection: Any, *_: Any) -> None:
+    """``SESSION_SETTINGS`` on a new psycopg connection (committed, so no rollback undoes them)."""
+    with dbapi_connection.cursor() as cursor:
+        for name, value in SESSION_SETTINGS.items():
+            cursor.execute("SELECT set_config(%s, %s, false)", (name, value))
+    dbapi_connection.commit()
+
+
 class PostgresStore(SqlStore):
+    def __init__(self, engine: sa.Engine, rules: CaseTypeRules) -> None:
+        super().__init__(engine, rules)
+        if not sa.event.contains(engine, "connect", apply_session_settings):
+            sa.event.listen(engine, "connect", apply_session_settings)
+
     def _insert(self, table: sa.Table) -> Any:
         return pg_insert(table)
 
@@ -38,7 +64,11 @@ class PostgresStore(SqlStore):
         )
 
     def _chinese_party_filter(self, compacted: str) -> ColumnElement[bool]:
-        return case_parties.c.name_compact.like(f"%{_like_literal(compacted)}%", escape="\\")
+        like = case_parties.c.name_compact.like(f"%{_like_literal(compacted)}%", escape="\\")
+        pairs = sorted(character_pairs(compacted))
+        # Two characters have no trigram, so the trigram index cannot serve LIKE for them: the pairs index
+        # finds the candidates (0.2-8 s down to 7-22 ms at a million cases), LIKE keeps the match exact.
+        return sa.and_(_name_pairs.op("@>")(sa.literal(pairs, ARRAY(sa.Text))), like) if pairs else like
 
     def _text_match(
         self, terms: list[str]

@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
-#: pg_trgm's default threshold for ``strict_word_similarity`` (the ``<<%`` operator).
-NAME_SIMILARITY_THRESHOLD = 0.5
+#: How like a name a party's must be (``strict_word_similarity``). pg_trgm's default, 0.5, let ``Chan Tai Man``
+#: match 21,896 of a million cases' parties (bench/search-findings.md, 3). At 0.6 typos and Hong Kong's
+#: other romanisations still match (``Chan Tai Mann``; ``Lee Siu Loong`` for ``LEE Siu Lung``, 0.62; ``Chen``
+#: for ``Chan``, 0.67; ``Wang`` for ``Wong``, 0.69), which 0.7 would lose.
+NAME_SIMILARITY_THRESHOLD = 0.6
 
 _APOSTROPHES = dict.fromkeys(map(ord, "'`\u2018\u2019\u02bc\u02b9"), None)
+_ASCII_WORD = re.compile("[a-z0-9|]")
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0003134f]")
 
 
@@ -39,6 +43,17 @@ def has_cjk(text: str) -> bool:
 def compact(normalised: str) -> str:
     """A normalised name without its spaces, for substring matching of Chinese names."""
     return normalised.replace(" ", "")
+
+
+def character_pairs(compacted: str) -> set[str]:
+    """The adjacent pairs of characters of a compacted name that are neither ASCII letters nor digits: what
+    PostgreSQL's pairs index holds of each name (migration 0005's ``search_name_pairs``, the same rule), so
+    a two-character Chinese name, which has no trigram, is found through an index."""
+    return {
+        compacted[i : i + 2]
+        for i in range(len(compacted) - 1)
+        if not (_ASCII_WORD.match(compacted[i]) or _ASCII_WORD.match(compacted[i + 1]))
+    }
 
 
 def word_trigrams(word: str) -> set[str]:
