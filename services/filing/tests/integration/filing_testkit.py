@@ -117,16 +117,19 @@ class World(ServiceWorld):
             )
         )
 
-    def order_for(self, filing: dict[str, Any], amount_cents: int = 63_000) -> str:
+    def order_created(
+        self, reference_type: str, reference_id: str, payer_account_id: str | None, amount_cents: int
+    ) -> str:
+        """Payments' order for a filing's or an inspection's fee, as ``payments.order.created``; its id."""
         order_id = str(uuid.uuid4())
         self.deliver(
             self.event(
                 "payments.order.created",
                 order_id,
                 order_id=order_id,
-                reference_type="filing",
-                reference_id=filing["filing_id"],
-                payer_account_id=filing["submitted_by_account_id"],
+                reference_type=reference_type,
+                reference_id=reference_id,
+                payer_account_id=payer_account_id,
                 court="DC",
                 amount_cents=amount_cents,
                 currency="HKD",
@@ -137,25 +140,35 @@ class World(ServiceWorld):
         )
         return order_id
 
-    def pay(
-        self, filing: dict[str, Any], order_id: str, at: datetime | None = None, amount_cents: int = 63_000
+    def order_paid(
+        self, reference_type: str, reference_id: str, order_id: str, amount_cents: int, method: str, paid: datetime
     ) -> None:
-        paid = at or self.clock.now()
+        """``payments.order.paid`` for the order."""
         self.deliver(
             self.event(
                 "payments.order.paid",
                 order_id,
                 order_id=order_id,
-                reference_type="filing",
-                reference_id=filing["filing_id"],
+                reference_type=reference_type,
+                reference_id=reference_id,
                 amount_cents=amount_cents,
                 currency="HKD",
-                method="deposit_account",
+                method=method,
                 paid_at=iso(paid),
                 deemed_paid_at=iso(paid),
                 receipt_number="R-2026-000001",
                 aggregate_version=2,
             )
+        )
+
+    def order_for(self, filing: dict[str, Any], amount_cents: int = 63_000) -> str:
+        return self.order_created("filing", filing["filing_id"], filing["submitted_by_account_id"], amount_cents)
+
+    def pay(
+        self, filing: dict[str, Any], order_id: str, at: datetime | None = None, amount_cents: int = 63_000
+    ) -> None:
+        self.order_paid(
+            "filing", filing["filing_id"], order_id, amount_cents, "deposit_account", at or self.clock.now()
         )
 
     # Inspections ----------------------------------------------------------------------------------------
@@ -165,44 +178,14 @@ class World(ServiceWorld):
         return self.ok("POST", "/inspections", who, 201, json={"document_id": document_id})
 
     def inspection_order(self, inspection: dict[str, Any], amount_cents: int = 1_400) -> str:
-        """Payments' order for the inspection's fee, as ``payments.order.created``; the order's id."""
-        order_id = str(uuid.uuid4())
-        self.deliver(
-            self.event(
-                "payments.order.created",
-                order_id,
-                order_id=order_id,
-                reference_type="inspection",
-                reference_id=inspection["inspection_id"],
-                payer_account_id=inspection["requested_by_account_id"],
-                court="DC",
-                amount_cents=amount_cents,
-                currency="HKD",
-                lines=[],
-                expires_at=iso(self.clock.now().replace(year=self.clock.now().year + 1)),
-                aggregate_version=1,
-            )
+        """Payments' order for the inspection's fee; the order's id."""
+        return self.order_created(
+            "inspection", inspection["inspection_id"], inspection["requested_by_account_id"], amount_cents
         )
-        return order_id
 
     def pay_inspection(self, inspection: dict[str, Any], order_id: str, amount_cents: int = 1_400) -> None:
-        """``payments.order.paid`` for the inspection's order, paid now."""
-        self.deliver(
-            self.event(
-                "payments.order.paid",
-                order_id,
-                order_id=order_id,
-                reference_type="inspection",
-                reference_id=inspection["inspection_id"],
-                amount_cents=amount_cents,
-                currency="HKD",
-                method="card",
-                paid_at=iso(self.clock.now()),
-                deemed_paid_at=iso(self.clock.now()),
-                receipt_number="R-2026-000002",
-                aggregate_version=2,
-            )
-        )
+        """``payments.order.paid`` for the inspection's order, paid now by card."""
+        self.order_paid("inspection", inspection["inspection_id"], order_id, amount_cents, "card", self.clock.now())
 
     def paid_inspection(self, document_id: str, who: Caller | None = None) -> dict[str, Any]:
         """An inspection of the document asked for by ``who`` (anonymous: None) and paid: the 201 answer."""
