@@ -297,6 +297,36 @@ def pay_by_card(client: httpx.Client, order_id: str, who: Account, brand: str = 
     through_sandbox(client, started.json()["payment"]["redirect_url"])
 
 
+def start_case(client: httpx.Client, who: Account, form: dict[str, Any], case_type: str = "DCPI") -> dict[str, Any]:
+    """Start a case from its originating form; the case as the 201 answer gives it (its filing awaits its fee)."""
+    started = client.post(
+        f"{FILING}/cases",
+        json={"case_type": case_type, "form": form},
+        headers={**who.headers, "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert started.status_code == 201, started.text
+    return started.json()["cases"][0]  # type: ignore[no-any-return]
+
+
+def pay_until_received(client: httpx.Client, filing_id: str, who: Account) -> None:
+    """Pay the filing's fee by card and wait until filing has it as received (in the registry's queue)."""
+    pay_by_card(client, order_id_of(client, filing_id, who), who)
+
+    def status() -> str:
+        answer = client.get(f"{FILING}/filings/{filing_id}", headers=who.headers)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["status"]  # type: ignore[no-any-return]
+
+    wait_until(lambda: status() == "received", timeout=EVENTS_TIMEOUT, what="the paid filing to be received")
+
+
+def accept(client: httpx.Client, registry: Account, filing_id: str) -> dict[str, Any]:
+    """The registry accepts the filing; the filing as accepted."""
+    answer = client.post(f"{FILING}/filings/{filing_id}/accept", json={}, headers=registry.headers)
+    assert answer.status_code == 200, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
 def open_deposit_account(client: httpx.Client, firm: Firm, opening_cents: int) -> dict[str, Any]:
     """The firm's PA opens its deposit account with ``opening_cents`` paid by card; the account, once open."""
     requested = client.post(

@@ -15,7 +15,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from stack import EVENTS_TIMEOUT, FILING, PAYMENTS, Account, Stack, firm, linked, order_id_of, pay_by_card, staff
+from stack import (
+    EVENTS_TIMEOUT,
+    FILING,
+    PAYMENTS,
+    Account,
+    Stack,
+    accept,
+    firm,
+    linked,
+    pay_until_received,
+    staff,
+    start_case,
+)
 
 from chassis.testing.polling import wait_until
 
@@ -36,27 +48,11 @@ def test_a_sealed_writ_reaches_both_firms_and_the_public_checks_pays_and_downloa
     defendant_firm = firm(client, help_centre, "Lee & Partners")
     alice, bob = plaintiff_firm.users[0], defendant_firm.users[0]
 
-    def accept(filing_id: str) -> None:
-        answer = client.post(f"{FILING}/filings/{filing_id}/accept", json={}, headers=registry.headers)
-        assert answer.status_code == 200, answer.text
-
     # A case both firms are on: the plaintiff's writ, paid and accepted; the defendant's acknowledgement.
-    started = client.post(
-        f"{FILING}/cases",
-        json={"case_type": "DCPI", "form": form_examples.writ_dcpi()},
-        headers={**alice.headers, "Idempotency-Key": str(uuid.uuid4())},
-    )
-    assert started.status_code == 201, started.text
-    case = started.json()["cases"][0]
+    case = start_case(client, alice, form_examples.writ_dcpi())
     case_id, writ, defendant = case["case_id"], case["filing"], case["parties"][1]
-    pay_by_card(client, order_id_of(client, writ["filing_id"], alice), alice)
-    wait_until(
-        lambda: client.get(f"{FILING}/filings/{writ['filing_id']}", headers=alice.headers).json()["status"]
-        == "received",
-        timeout=EVENTS_TIMEOUT,
-        what="the paid writ to be received",
-    )
-    accept(writ["filing_id"])
+    pay_until_received(client, writ["filing_id"], alice)
+    accept(client, registry, writ["filing_id"])
     acknowledged = client.post(
         f"{FILING}/filings",
         headers=bob.headers,
@@ -73,7 +69,7 @@ def test_a_sealed_writ_reaches_both_firms_and_the_public_checks_pays_and_downloa
         files={"lead": ("acknowledgement.pdf", pdf_samples.pdf_bytes(1, "Acknowledgement"), "application/pdf")},
     )
     assert acknowledged.status_code == 201, acknowledged.text
-    accept(acknowledged.json()["filing_id"])
+    accept(client, registry, acknowledged.json()["filing_id"])
     for who, on_record in ((alice, plaintiff_firm), (bob, defendant_firm)):
         assert wait_until(
             lambda on_record=on_record: linked(client, on_record, case_id),

@@ -22,11 +22,14 @@ from stack import (
     PAYMENTS,
     Account,
     Stack,
+    accept,
     firm,
     linked,
     order_id_of,
     pay_by_card,
+    pay_until_received,
     staff,
+    start_case,
 )
 
 from chassis.registry_calendar import RegistryCalendar, hong_kong_general_holidays, judiciary_opening_hours
@@ -71,34 +74,18 @@ def test_two_firms_file_pay_and_are_accepted_in_one_case_through_the_gateway_and
         assert answer.status_code == 200, answer.text
         return answer.json()
 
-    def accept(filing_id: str) -> dict[str, Any]:
-        answer = client.post(f"{FILING}/filings/{filing_id}/accept", json={}, headers=registry.headers)
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
     # The plaintiff's firm starts a personal injuries action from the form; the writ awaits its fee.
-    started = client.post(
-        f"{FILING}/cases",
-        json={"case_type": "DCPI", "form": form_examples.writ_dcpi()},
-        headers={**alice.headers, "Idempotency-Key": str(uuid.uuid4())},
-    )
-    assert started.status_code == 201, started.text
-    case = started.json()["cases"][0]
+    case = start_case(client, alice, form_examples.writ_dcpi())
     case_id, writ = case["case_id"], case["filing"]
     plaintiff, defendant = case["parties"]
     assert plaintiff["representative"]["organisation_id"] == plaintiff_firm.organisation_id
     assert defendant["representative"] is None
     assert writ["status"] == "awaiting_payment"
 
-    pay_by_card(client, order_id_of(client, writ["filing_id"], alice), alice)
-    wait_until(
-        lambda: filing_of(writ["filing_id"], alice)["status"] == "received",
-        timeout=EVENTS_TIMEOUT,
-        what="the paid writ to be received",
-    )
+    pay_until_received(client, writ["filing_id"], alice)
     queue = client.get(f"{FILING}/review-queue", headers=registry.headers).json()
     assert writ["filing_id"] in [f["filing_id"] for f in queue["filings"]]
-    assert accept(writ["filing_id"])["docket_number"] == 1
+    assert accept(client, registry, writ["filing_id"])["docket_number"] == 1
 
     # Identity heard of the case and linked the filer; a colleague the PA links gets in through filing.
     assert wait_until(
@@ -138,7 +125,7 @@ def test_two_firms_file_pay_and_are_accepted_in_one_case_through_the_gateway_and
     assert acknowledged.status_code == 201, acknowledged.text
     ack = acknowledged.json()
     assert ack["status"] == "received"
-    assert accept(ack["filing_id"])["docket_number"] == 2
+    assert accept(client, registry, ack["filing_id"])["docket_number"] == 2
     assert wait_until(
         lambda: linked(client, defendant_firm, case_id),
         timeout=EVENTS_TIMEOUT,
@@ -194,7 +181,7 @@ def test_two_firms_file_pay_and_are_accepted_in_one_case_through_the_gateway_and
     complete = max(instant(defence["documents_in_at"]), paid_at)
     assert instant(received["deemed_received_at"]) == registry_calendar().deemed_receipt(complete)
     assert instant(received["payment"]["paid_at"]) == paid_at
-    assert accept(defence["filing_id"])["docket_number"] == 3
+    assert accept(client, registry, defence["filing_id"])["docket_number"] == 3
 
     docket = get(f"/cases/{case_id}", alice).json()["docket"]
     assert [(e["number"], len(e["documents"])) for e in docket] == [(1, 1), (2, 1), (3, 2)]

@@ -15,13 +15,12 @@ import math
 import statistics
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-from stack import EVENTS_TIMEOUT, FILING, Stack, firm, order_id_of, pay_by_card, staff
+from stack import EVENTS_TIMEOUT, FILING, Stack, accept, firm, pay_until_received, staff, start_case
 
 from chassis.testing.polling import wait_until
 
@@ -57,13 +56,7 @@ def test_a_case_and_its_accepted_filings_show_in_search_through_the_gateway_with
     registry = staff(stack, client, "registry_officer")
     clerk = firm(client, staff(stack, client, "help_centre_officer"), "Chan & Co").users[0]
 
-    started = client.post(
-        f"{FILING}/cases",
-        json={"case_type": "DCPI", "form": form_examples.writ_dcpi(plaintiff="CHEUNG Wing Kei")},
-        headers={**clerk.headers, "Idempotency-Key": str(uuid.uuid4())},
-    )
-    assert started.status_code == 201, started.text
-    case = started.json()["cases"][0]
+    case = start_case(client, clerk, form_examples.writ_dcpi(plaintiff="CHEUNG Wing Kei"))
     case_number, writ = case["case_number"], case["filing"]
 
     def entry() -> dict[str, Any] | None:
@@ -76,19 +69,9 @@ def test_a_case_and_its_accepted_filings_show_in_search_through_the_gateway_with
         found = entry()
         return found is not None and number in [e["number"] for e in found["docket"]]
 
-    def accept(filing_id: str) -> None:
-        answer = client.post(f"{FILING}/filings/{filing_id}/accept", json={}, headers=registry.headers)
-        assert answer.status_code == 200, answer.text
-
     # The writ, paid by card and accepted: docket entry 1.
-    pay_by_card(client, order_id_of(client, writ["filing_id"], clerk), clerk)
-    wait_until(
-        lambda: client.get(f"{FILING}/filings/{writ['filing_id']}", headers=clerk.headers).json()["status"]
-        == "received",
-        timeout=EVENTS_TIMEOUT,
-        what="the paid writ to be received",
-    )
-    accept(writ["filing_id"])
+    pay_until_received(client, writ["filing_id"], clerk)
+    accept(client, registry, writ["filing_id"])
     lags = [lag_until(lambda: docket_holds(1))]
 
     # Letters to the court, each accepted in turn: docket entries 2, 3, ...
@@ -104,7 +87,7 @@ def test_a_case_and_its_accepted_filings_show_in_search_through_the_gateway_with
             files={"lead": (f"letter-{n}.pdf", pdf_samples.pdf_bytes(1, f"Letter {n}"), "application/pdf")},
         )
         assert filed.status_code == 201, filed.text
-        accept(filed.json()["filing_id"])
+        accept(client, registry, filed.json()["filing_id"])
         lags.append(lag_until(lambda n=n: docket_holds(n)))
 
     shown = entry()
