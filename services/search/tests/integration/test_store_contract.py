@@ -348,7 +348,8 @@ def test_postgres_connections_plan_each_search_for_its_values_and_index_names_at
         pytest.skip("PostgreSQL's session settings")
     with backend.engine.connect() as conn:
         assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
-        conn.exec_driver_sql("SELECT strict_word_similarity('a', 'a')")  # loads pg_trgm, which then takes the placeholder's value
+        # Using pg_trgm loads it, and it then takes the value its placeholder setting holds.
+        conn.exec_driver_sql("SELECT strict_word_similarity('a', 'a')")
         threshold = conn.exec_driver_sql("SHOW pg_trgm.strict_word_similarity_threshold").scalar()
     assert float(threshold) == NAME_SIMILARITY_THRESHOLD
 

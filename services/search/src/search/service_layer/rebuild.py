@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,6 +34,9 @@ from search.service_layer.deps import Deps
 from search.service_layer.public_text import may_hold_text, text_of
 
 log = logging.getLogger(__name__)
+
+#: Texts fetched at once while rebuilding (the fetcher's HTTP client is shared between threads).
+PARALLEL_FETCHES = 8
 
 
 class RebuildFailed(Exception):
@@ -83,19 +87,29 @@ def _load_cases(deps: Deps, engine: sa.Engine, export: FilingExport) -> tuple[in
 
 
 def _load_documents(deps: Deps, engine: sa.Engine, export: FilingExport) -> tuple[int, int]:
+    with ThreadPoolExecutor(PARALLEL_FETCHES, thread_name_prefix="rebuild-text") as pool:
+        return _load_document_pages(deps, engine, export, pool)
+
+
+def _load_document_pages(
+    deps: Deps, engine: sa.Engine, export: FilingExport, pool: ThreadPoolExecutor
+) -> tuple[int, int]:
     documents = fetched = 0
     for page in export.documents():
         with engine.connect() as conn:
             new = generations.Rebuilding(conn)
             held = {item["document_id"]: deps.store.document_version(new, item["document_id"]) for item in page}
         # Texts are fetched outside any transaction (on SQLite it would hold every writer back), and
-        # not for a state older than one an event already brought.
-        texts: dict[str, str] = {}
-        for item in page:
-            version = held[item["document_id"]]
-            if version is None or version < item["aggregate_version"]:
-                texts[item["document_id"]] = text_of(deps.texts, deps.rules, item)
-                fetched += may_hold_text(deps.rules, item)
+        # not for a state older than one an event already brought; several at once, as each mostly waits
+        # on the network.
+        wanted = [
+            item
+            for item in page
+            if held[item["document_id"]] is None or held[item["document_id"]] < item["aggregate_version"]
+        ]
+        bodies = pool.map(lambda item: text_of(deps.texts, deps.rules, item), wanted)
+        texts = {item["document_id"]: body for item, body in zip(wanted, bodies, strict=True)}
+        fetched += sum(may_hold_text(deps.rules, item) for item in wanted)
         with generations.new_tables(engine) as db:
             for item in page:
                 if item["document_id"] in texts:
