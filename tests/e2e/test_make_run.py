@@ -109,6 +109,16 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
         return error.code, dict(error.headers), error.read()
 
 
+def metrics_of(url: str) -> bytes | None:
+    """The metrics a process serves at ``url``, or None while it does not answer yet."""
+    try:
+        status, _, body = get(url)
+    except urllib.error.URLError:
+        return None
+    assert status == 200, body
+    return body
+
+
 def ready_or_exited(run: LocalRun) -> bool:
     if run.process.poll() is not None:
         raise AssertionError(f"run.py exited ({run.process.returncode}) before ready:\n{run.printed()}")
@@ -212,10 +222,11 @@ def test_make_run_starts_every_service_behind_the_gateway_and_stop_leaves_nothin
     _, _, direct = get(f"http://127.0.0.1:{identity_port}/api/identity/v1/anything")
     assert json.loads(body) == json.loads(direct)  # the gateway passed on identity's own answer
 
+    # A worker starts beside its web process, and may still be starting when the gateway is ready.
     worker_metrics = [port + 10 for port in local_run.service_ports.values()]
     for port in worker_metrics:
-        status, _, body = get(f"http://127.0.0.1:{port}/metrics")
-        assert status == 200
+        body = wait_until(lambda url=f"http://127.0.0.1:{port}/metrics": metrics_of(url), timeout=READY_TIMEOUT,
+                          interval=0.25, what=f"the worker's metrics on {port}")  # fmt: skip
         assert b"icms_outbox_pending_messages" in body  # the relay's gauge, from the worker process
 
     # The demo court is seeded: its logins work through the gateway, a second factor for the PA.

@@ -230,20 +230,24 @@ class World(ServiceWorld):
             # Publish only once the consumer listens: the chassis's consumer leaves a message
             # delivered while it registers (a backlog of fewer than its prefetch) unhandled until
             # another one arrives (see search's README, "Known limits").
-            wait_until(self._listened_to, timeout=30, what="search's consumer on its queues")
+            wait_until(lambda: all(self._consumer_counts()), timeout=30, what="search's consumer on its queues")
             yield self
         finally:
             stop.set()
             worker.join(timeout=30)
             assert not worker.is_alive(), "the worker did not stop"
+            # The broker forgets a closed connection's consumers a moment later; until it has, the next
+            # test's wait above could take them for its own worker's.
+            wait_until(lambda: not any(self._consumer_counts()), timeout=30, what="the worker's consumers to go")
 
-    def _listened_to(self) -> bool:
+    def _consumer_counts(self) -> list[int]:
+        """How many consumers each of search's queues has, as the broker sees it."""
         with Connection(self.runtime.settings.amqp_url) as conn:
             channel = conn.channel()
-            return all(
-                channel.queue_declare(queue, passive=True).consumer_count > 0
+            return [
+                channel.queue_declare(queue, passive=True).consumer_count
                 for queue in self.runtime.description.topology.queues
-            )
+            ]
 
     def publish(self, *envelopes: Envelope) -> None:
         """Publish on each producer's exchange, as filing's and identity's relays would."""
