@@ -4,6 +4,7 @@ suite, parametrised over both backends by the ``database_url`` fixture."""
 from __future__ import annotations
 
 import contextlib
+import functools
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -95,6 +96,30 @@ def test_party_names_fuzzy_and_chinese(backend: Backend) -> None:
     assert found("Nobody Here") == set()
     # Representatives are shown, not searched as parties.
     assert found("Li Partners") == set()
+
+
+@pytest.mark.parametrize("window", [3, 5000])
+def test_a_name_is_found_however_far_back_its_cases_are_and_paged_newest_first(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    # The store looks through the newest `window` cases first, then through the name indexes: with a
+    # window of 3 every path is taken (a page found in the window, a page needing the indexes, a page
+    # after a cursor), and the answers are those of a window larger than the data.
+    monkeypatch.setattr(store_sql, "NAME_WINDOW", window)
+    chan = [case(parties=(CHAN, WING_FAT), filed_at=START - timedelta(days=d)) for d in (1, 300, 301, 600)]
+    others = [case(filed_at=START + timedelta(days=d)) for d in range(4)]
+    lee = case(parties=(LEE, WONG), filed_at=START + timedelta(days=5))
+    put(backend.store, backend.engine, *chan, *others, lee)
+    newest_first = [c.case_id for c in sorted(chan, key=lambda c: c.filed_at, reverse=True)]
+
+    for name in ("Chan Tai Mann", "大文"):
+        query = functools.partial(CauseBookQuery, party=name)
+        walked = _walk(lambda n, c, query=query: backend.store.cause_book(query(limit=n, cursor=c)), 1)
+        assert [item.case_id for item in walked] == newest_first, name
+        page = backend.store.cause_book(CauseBookQuery(party=name, limit=10))
+        assert [item.case_id for item in page.items] == newest_first and page.next_cursor is None
+    assert [i.case_id for i in backend.store.cause_book(CauseBookQuery(party="Lee Siu Loong")).items] == [lee.case_id]
+    assert backend.store.cause_book(CauseBookQuery(party="Nobody Here At All")).items == []
 
 
 def test_filters_by_court_type_year_and_hong_kong_filing_days(backend: Backend) -> None:

@@ -46,6 +46,14 @@ SCHEMA = "search_rebuild"
 RETIRED = "search_retired"
 TRANSLATE = {"schema_translate_map": {None: SCHEMA}}
 READ_MODELS = (cases, case_seals, case_parties, docket_entries, public_documents, case_access, case_access_versions)
+#: PostgreSQL's indexes of migration 0005 that let the cause book's name search read party names from
+#: indexes alone: by name to case, and by case to name.
+NAME_LOOKUPS = {
+    "ix_case_parties_name_norm": "(name_norm) INCLUDE (case_id)",
+    "ix_case_parties_case_id_name_norm": "(case_id) INCLUDE (name_norm)",
+}
+#: PostgreSQL's tables outside the metadata (migration 0005): every distinct party name once.
+POSTGRES_READ_MODELS = ("party_names",)
 #: SQLite's FTS5 tables (created outside the metadata, as in migration 0002) with their columns.
 SQLITE_FTS = {"party_names_fts": ("padded", "compact"), "documents_fts": ("title", "body")}
 STATE_ROW = "read_models"
@@ -160,12 +168,13 @@ def _switch_postgres(engine: sa.Engine) -> None:
                 # First: this waits for every consumer that saw the row (FOR SHARE) to commit.
                 conn.execute(sa.delete(rebuild_state))
                 serving = conn.exec_driver_sql("SELECT current_schema()").scalar()
-                every = [f'"{serving}".{t.name}' for t in READ_MODELS] + [f"{SCHEMA}.{t.name}" for t in READ_MODELS]
+                names = [t.name for t in READ_MODELS] + list(POSTGRES_READ_MODELS)
+                every = [f'"{serving}".{name}' for name in names] + [f"{SCHEMA}.{name}" for name in names]
                 conn.exec_driver_sql(f"LOCK TABLE {', '.join(every)} IN ACCESS EXCLUSIVE MODE")
                 conn.exec_driver_sql(f"CREATE SCHEMA {RETIRED}")
-                for table in READ_MODELS:
-                    conn.exec_driver_sql(f'ALTER TABLE "{serving}".{table.name} SET SCHEMA {RETIRED}')
-                    conn.exec_driver_sql(f'ALTER TABLE {SCHEMA}.{table.name} SET SCHEMA "{serving}"')
+                for name in names:
+                    conn.exec_driver_sql(f'ALTER TABLE "{serving}".{name} SET SCHEMA {RETIRED}')
+                    conn.exec_driver_sql(f'ALTER TABLE {SCHEMA}.{name} SET SCHEMA "{serving}"')
                 conn.exec_driver_sql(f"DROP SCHEMA {RETIRED} CASCADE")
                 conn.exec_driver_sql(f"DROP SCHEMA {SCHEMA} CASCADE")
             return
@@ -210,6 +219,12 @@ def _create_new(conn: sa.Connection) -> None:
             "GENERATED ALWAYS AS (search_name_pairs(name_compact)) STORED"
         )
         conn.exec_driver_sql(f"CREATE INDEX ix_case_parties_name_pairs ON {SCHEMA}.case_parties USING gin (name_pairs)")
+        conn.exec_driver_sql(f"CREATE TABLE {SCHEMA}.party_names (name_norm varchar(400) PRIMARY KEY)")
+        conn.exec_driver_sql(
+            f"CREATE INDEX ix_party_names_name_norm_trgm ON {SCHEMA}.party_names USING gin (name_norm gin_trgm_ops)"
+        )
+        for index, columns in NAME_LOOKUPS.items():
+            conn.exec_driver_sql(f"CREATE INDEX {index} ON {SCHEMA}.case_parties {columns}")
         return
     conn.exec_driver_sql(
         f"CREATE VIRTUAL TABLE {SCHEMA}.party_names_fts USING fts5(padded, compact, tokenize='trigram')"

@@ -105,7 +105,7 @@ class SqliteStore(SqlStore):
 
     # -- names ----------------------------------------------------------------------------------
 
-    def _latin_party_filter(self, name: str) -> ColumnElement[bool]:
+    def _latin_party_filter(self, conn: sa.Connection, name: str) -> ColumnElement[bool]:
         grams = sorted(trigrams(name))
         expression = "{padded} : (" + " OR ".join(_phrase(g) for g in grams) + ")"
         return sa.and_(

@@ -7,8 +7,9 @@ indexes on party names; SQLite the FTS5 tables ``party_names_fts`` (trigram) and
 migration proposes dropping them (on PostgreSQL the ``search_vector`` column and the indexes
 ``ix_public_documents_search_vector``, ``ix_case_parties_name_norm_trgm``,
 ``ix_case_parties_name_compact_trgm``; on SQLite the FTS5 tables); delete those lines. The same goes
-for migration 0005's ``name_pairs`` column of ``case_parties`` and its index ``ix_case_parties_name_pairs``
-(PostgreSQL).
+for migration 0005's PostgreSQL structures: the ``name_pairs`` column of ``case_parties``, the table
+``party_names`` and the indexes ``ix_case_parties_name_pairs``, ``ix_case_parties_name_norm``,
+``ix_case_parties_case_id_name_norm`` and ``ix_party_names_name_norm_trgm``.
 """
 
 from __future__ import annotations
